@@ -22,8 +22,10 @@ public final class Samplers {
     return new UnitSampler(s, wide) {
       @Override
       void map(double[] u, int n) {
+        double[] z = tmp(n);
+        Gaussian.quantiles(u, z, n);
         for (int k = 0; k < n; k++) {
-          u[k] = mean + std * Gaussian.quantile(u[k]);
+          u[k] = mean + std * z[k];
         }
       }
     };
@@ -47,8 +49,13 @@ public final class Samplers {
     return new UnitSampler(s, wide) {
       @Override
       void map(double[] u, int n) {
+        double[] zs = tmp(n);
         for (int k = 0; k < n; k++) {
-          double z = Gaussian.quantile(pLo + u[k] * dp);
+          u[k] = pLo + u[k] * dp;
+        }
+        Gaussian.quantiles(u, zs, n);
+        for (int k = 0; k < n; k++) {
+          double z = zs[k];
           if (z < lo) {
             z = lo;
           } else if (z > hi) {

@@ -25,6 +25,10 @@ public final class Stream {
   /** The domain of the per-column permutations behind sparse_. */
   public static final String SPARSE = "sparse";
 
+  /** Blocks computed together by {@link Philox4x32#blocks}; scratch of 4 lanes each, per thread. */
+  private static final int BULK = 256;
+  private static final ThreadLocal<int[][]> LANES = ThreadLocal.withInitial(() -> new int[4][BULK]);
+
   final int k0;
   final int k1;
   final int s0;
@@ -74,10 +78,16 @@ public final class Stream {
       }
       b++;
     }
-    while (n - o >= 4) {
-      Philox4x32.block((int) b, (int) (b >>> 32), s0, s1, k0, k1, out, o);
-      o += 4;
-      b++;
+    int full = (n - o) >>> 2;
+    if (full > 0) {
+      int[][] lanes = LANES.get();
+      for (int done = 0; done < full; ) {
+        int m = Math.min(full - done, BULK);
+        Philox4x32.blocks(b, m, s0, s1, k0, k1, lanes, out, o);
+        o += 4 * m;
+        b += m;
+        done += m;
+      }
     }
     if (o < n) {
       Philox4x32.block((int) b, (int) (b >>> 32), s0, s1, k0, k1, blk, 0);

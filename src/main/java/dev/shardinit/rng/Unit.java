@@ -5,14 +5,16 @@ package dev.shardinit.rng;
  * of 2^-33 (one word) or 2^-53 (two words), so 0, 1/2 and 1 never occur and the grid is symmetric about 1/2.
  */
 public final class Unit {
-  private static final double TWO_M33 = 0x1.0p-33;
+  private static final double TWO_M32 = 0x1.0p-32;
   private static final double TWO_M53 = 0x1.0p-53;
 
   private Unit() {}
 
   /** {@code (2w + 1) * 2^-33} for the unsigned 32-bit word {@code w}. */
   public static double of32(int w) {
-    return (double) (((w & 0xFFFFFFFFL) << 1) | 1L) * TWO_M33;
+    // (w ^ 2^31) as a signed int is w - 2^31; adding 2^31 + 1/2 is exact (33 significant bits at most), and
+    // the int-to-double form vectorises where the unsigned long form does not.
+    return ((double) (w ^ Integer.MIN_VALUE) + 2147483648.5) * TWO_M32;
   }
 
   /**

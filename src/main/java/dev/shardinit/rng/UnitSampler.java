@@ -13,6 +13,18 @@ abstract class UnitSampler implements Sampler {
     this.wide = wide;
   }
 
+  /** Scratch for the bulk passes; one per thread because a sampler is shared by the threads that fill. */
+  private static final ThreadLocal<double[]> TMP = ThreadLocal.withInitial(() -> new double[CHUNK]);
+
+  static double[] tmp(int n) {
+    double[] t = TMP.get();
+    if (t.length < n) {
+      t = new double[n];
+      TMP.set(t);
+    }
+    return t;
+  }
+
   @Override
   public final void sample(long start, int n, double[] out, int[] words) {
     if (wide) {
