@@ -119,6 +119,29 @@ public enum Dtype {
 
   /** The 16-bit pattern of {@code x} in bfloat16 or float16 (after rounding). */
   public short bits16(double x) {
+    // Fast path for the normal range: round to nearest even on the float64 bits directly (add half an ulp
+    // of the target minus one, plus the kept lsb, then truncate); a carry moves into the exponent as it
+    // should. Same result as bits16Exact, which handles the rest.
+    long b = Double.doubleToRawLongBits(x);
+    long mag = b & 0x7FFFFFFFFFFFFFFFL;
+    if (this == BFLOAT16) {
+      if (mag >= 0x3810000000000000L && mag < 0x47E0000000000000L) { // 2^-126 <= |x| < 2^127
+        long r = b + 0x00000FFFFFFFFFFFL + ((b >>> 45) & 1);
+        return (short) (Float.floatToRawIntBits((float) Double.longBitsToDouble(r & ~0x00001FFFFFFFFFFFL)) >>> 16);
+      }
+    } else if (this == FLOAT16) {
+      if (mag >= 0x3F10000000000000L && mag < 0x40E0000000000000L) { // 2^-14 <= |x| < 2^15
+        long r = b + 0x000001FFFFFFFFFFL + ((b >>> 42) & 1);
+        int exp = (int) ((r >>> 52) & 0x7FF) - 1023 + 15;
+        int frac = (int) ((r >>> 42) & 0x3FF);
+        return (short) ((int) (b >>> 48) & 0x8000 | exp << 10 | frac);
+      }
+    }
+    return bits16Exact(x);
+  }
+
+  /** bits16 by the definition of docs/RNG.md §6 (rint on the scaled value), for every input. */
+  short bits16Exact(double x) {
     double r = round(x);
     if (this == BFLOAT16) {
       return (short) (Float.floatToRawIntBits((float) r) >>> 16);

@@ -63,6 +63,23 @@ public final class DetMath {
     return e * LN2_HI + (e * LN2_LO + r);
   }
 
+  /**
+   * {@code out[i] = } the atanh series polynomial of {@link #log} at {@code s2[i]}, i &lt; n: Horner's rule from
+   * the highest coefficient, run coefficient by coefficient across all elements (same operations per element).
+   */
+  static void atanhSeries(double[] s2, double[] out, int n) {
+    double top = ATANH[ATANH.length - 1];
+    for (int i = 0; i < n; i++) {
+      out[i] = top;
+    }
+    for (int k = ATANH.length - 2; k >= 0; k--) {
+      double c = ATANH[k];
+      for (int i = 0; i < n; i++) {
+        out[i] = out[i] * s2[i] + c;
+      }
+    }
+  }
+
   /** e^x; 0 below -746, +inf above 710. Accurate to a few ulps. */
   public static double exp(double x) {
     if (x != x) {

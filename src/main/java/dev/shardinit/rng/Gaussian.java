@@ -32,7 +32,10 @@ public final class Gaussian {
       A7 = A[7];
   private static final double B1 = B[1], B2 = B[2], B3 = B[3], B4 = B[4], B5 = B[5], B6 = B[6], B7 = B[7];
 
-  private static final ThreadLocal<int[]> TAIL = ThreadLocal.withInitial(() -> new int[Sampler.CHUNK]);
+  private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+  private static final long CENTRAL_LIMIT_BITS = Double.doubleToRawLongBits(0.425);
+  private static final long SQRT2_BITS = Double.doubleToRawLongBits(DetMath.SQRT2);
 
   /** 1/sqrt(2 pi). */
   static final double INV_SQRT_2PI = Double.longBitsToDouble(0x3FD9884533D43651L);
@@ -66,17 +69,81 @@ public final class Gaussian {
       double den = ((((((B7 * r + B6) * r + B5) * r + B4) * r + B3) * r + B2) * r + B1) * r + 1.0;
       z[k] = q * num / den;
     }
-    // Gather the tail elements first (branch-free), so the slow path runs without mispredictions.
-    int[] idx = TAIL.get();
+    // Gather the tail elements (branch-free), then evaluate the tail formula over them in passes whose
+    // inner loops run across elements, so the long Horner chains overlap (and vectorise) instead of
+    // waiting on each other. Every element sees the same operations in the same order as quantile().
+    Scratch t = SCRATCH.get();
+    int[] idx = t.idx;
     int m = 0;
     for (int k = 0; k < n; k++) {
       idx[m] = k;
-      m += Math.abs(p[k] - 0.5) <= 0.425 ? 0 : 1;
+      // 1 when !(|q| <= 0.425), NaN included, without a branch: compare the bits of |q| as integers.
+      long qb = Double.doubleToRawLongBits(p[k] - 0.5) & 0x7FFFFFFFFFFFFFFFL;
+      m += (int) ((CENTRAL_LIMIT_BITS - qb) >>> 63);
+    }
+    double[] s = t.a;
+    double[] s2 = t.b;
+    double[] e = t.c;
+    double[] acc = t.d;
+    for (int i = 0; i < m; i++) {
+      double pk = p[idx[i]];
+      double r = Math.min(pk, 1.0 - pk); // p below 1/2, 1 - p above it: the same value as quantile's choice
+      if (!(r >= Double.MIN_NORMAL)) {
+        r = 1.0; // placeholder: redone by tail() below (r = 0, NaN or subnormal)
+      }
+      long bits = Double.doubleToRawLongBits(r);
+      int ex = (int) (bits >>> 52) - 1023;
+      double mm = Double.longBitsToDouble((bits & 0x000FFFFFFFFFFFFFL) | 0x3FF0000000000000L);
+      // m > sqrt2 ? (m / 2, e + 1) : (m, e), without a branch (both positive: compare bits as integers)
+      int big = (int) ((SQRT2_BITS - Double.doubleToRawLongBits(mm)) >>> 63);
+      mm *= 1.0 - 0.5 * big;
+      ex += big;
+      double f = mm - 1.0;
+      double sv = f / (2.0 + f);
+      s[i] = sv;
+      s2[i] = sv * sv;
+      e[i] = ex;
+    }
+    DetMath.atanhSeries(s2, acc, m);
+    for (int i = 0; i < m; i++) {
+      double l = e[i] * DetMath.LN2_HI + (e[i] * DetMath.LN2_LO + 2.0 * s[i] * acc[i]);
+      double rv = Math.sqrt(-l);
+      e[i] = rv;
+      s[i] = rv - 1.6; // the argument of the r <= 5 branch
+    }
+    double[] num = s2;
+    double[] den = acc;
+    for (int i = 0; i < m; i++) {
+      num[i] = C[7];
+      den[i] = D[7];
+    }
+    for (int j = 6; j >= 0; j--) {
+      double cj = C[j];
+      double dj = D[j];
+      for (int i = 0; i < m; i++) {
+        num[i] = num[i] * s[i] + cj;
+        den[i] = den[i] * s[i] + dj;
+      }
     }
     for (int i = 0; i < m; i++) {
       int k = idx[i];
-      z[k] = tail(p[k], p[k] - 0.5);
+      double pk = p[k];
+      double q = pk - 0.5;
+      double r = q < 0 ? pk : 1.0 - pk;
+      if (!(r >= Double.MIN_NORMAL) || !(e[i] <= 5.0)) {
+        z[k] = tail(pk, q); // the far tail (p < 1.4e-11) and degenerate p: rare, done one by one
+      } else {
+        z[k] = Math.copySign(num[i] / den[i], q); // the quotient is positive (|z| > 1.43 here)
+      }
     }
+  }
+
+  private static final class Scratch {
+    final int[] idx = new int[Sampler.CHUNK];
+    final double[] a = new double[Sampler.CHUNK];
+    final double[] b = new double[Sampler.CHUNK];
+    final double[] c = new double[Sampler.CHUNK];
+    final double[] d = new double[Sampler.CHUNK];
   }
 
   private static double tail(double p, double q) {

@@ -38,6 +38,23 @@ class DtypeSuite extends AnyFunSuite {
     }
   }
 
+  test("the fast 16-bit encoding equals the definition (rint on the scaled value) everywhere") {
+    val rnd = new SplittableRandom(17)
+    for (dt <- Seq(Dtype.BFLOAT16, Dtype.FLOAT16); _ <- 0 until 300000) {
+      val x = (rnd.nextDouble() * 2 - 1) * math.pow(2, rnd.nextInt(-140, 130))
+      assert(dt.bits16(x) == dt.bits16Exact(x), s"$dt $x")
+      val v = dt.round(math.abs(x))
+      if (!v.isInfinite) {
+        val mid = (v + dt.nextUp(v)) / 2
+        for (y <- Seq(mid, -mid, math.nextUp(mid), math.nextDown(mid)) if !y.isInfinite)
+          assert(dt.bits16(y) == dt.bits16Exact(y), s"$dt tie $y")
+      }
+    }
+    for (dt <- Seq(Dtype.BFLOAT16, Dtype.FLOAT16); x <- Seq(0.0, -0.0, 1e-45, 6.0e-5, 6.1035e-5, 32767.99, 32768.0,
+      65504.0, 65519.0, 65520.0, 3.38e38, 3.4e38, Double.MaxValue, Double.PositiveInfinity, Double.NegativeInfinity))
+      assert(dt.bits16(x) == dt.bits16Exact(x), s"$dt $x")
+  }
+
   test("float16 edge values") {
     val f = Dtype.FLOAT16
     assert(f.round(65504) == 65504)

@@ -21,6 +21,30 @@ class MathSuite extends AnyFunSuite {
     assert(Gaussian.quantile(1.0) == Double.PositiveInfinity)
   }
 
+  test("the bulk quantile gives the scalar quantile's bits for every p, tails and edges included") {
+    val r = new SplittableRandom(3)
+    val edges = Array(0.0, 1.0, Double.MinPositiveValue, 1e-310, 2.2250738585072014e-308, 1e-300, 1.38e-11, 1.389e-11,
+      1.3887943864964021e-11, 1.39e-11, 0.075, 0.07499999999999999, 0.925, 0.9250000000000002, 0.5, 1 - 1e-16,
+      1 - 1.3887943864964021e-11, math.pow(2, -33), 1 - math.pow(2, -33), math.pow(2, -53), Double.NaN)
+    for (round <- 0 until 200) {
+      val n = 1 + r.nextInt(Sampler.CHUNK)
+      val p = Array.tabulate(n) { _ =>
+        r.nextInt(4) match {
+          case 0 => edges(r.nextInt(edges.length))
+          case 1 => math.pow(10, -r.nextDouble(0, 300))
+          case 2 => 1 - math.pow(10, -r.nextDouble(0, 16))
+          case _ => r.nextDouble()
+        }
+      }
+      val z = new Array[Double](n)
+      Gaussian.quantiles(p, z, n)
+      for (k <- 0 until n) {
+        val want = Gaussian.quantile(p(k))
+        assert(java.lang.Double.doubleToRawLongBits(z(k)) == java.lang.Double.doubleToRawLongBits(want) || (want.isNaN && z(k).isNaN), s"p=${p(k)}")
+      }
+    }
+  }
+
   test("the normal CDF matches 50-digit references to 1e-13 relative in the lower half") {
     val refs = Seq(
       -30.0 -> 4.9067139271481870595e-198, -12.0 -> 1.7764821120776789977e-33, -8.0 -> 6.2209605742717841235e-16,
