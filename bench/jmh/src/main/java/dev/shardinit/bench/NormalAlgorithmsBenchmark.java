@@ -1,6 +1,7 @@
 package dev.shardinit.bench;
 
 import dev.shardinit.rng.Gaussian;
+import dev.shardinit.rng.Sampler;
 import dev.shardinit.rng.Stream;
 import dev.shardinit.rng.Unit;
 import java.util.SplittableRandom;
@@ -24,7 +25,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * includes the RNG cost and {@link #philoxOnly} is the floor. Scores are values per second.
  *
  * <ul>
- *   <li>{@link #inverseCdf}: {@code Gaussian.quantile(Unit.of32(w))}, one word per value (the library's way).
+ *   <li>{@link #inverseCdfBulk}: the library's way: {@code Gaussian.quantiles} over chunks, one word per value.
+ *   <li>{@link #inverseCdf}: {@code Gaussian.quantile(Unit.of32(w))} value by value (same bits, scalar).
  *   <li>{@link #boxMullerStrict}: Box–Muller with StrictMath log/sin/cos, bit-reproducible on every JVM;
  *       two words give two values.
  *   <li>{@link #boxMullerFast}: the same with Math log/sin/cos (intrinsics: fast, but not bit-reproducible
@@ -49,6 +51,8 @@ public class NormalAlgorithmsBenchmark {
   private SplittableRandom random;
   private int[] words;
   private double[] out;
+  private final double[] bulkU = new double[Sampler.CHUNK];
+  private final double[] bulkZ = new double[Sampler.CHUNK];
   private long next;
 
   @Setup(Level.Trial)
@@ -67,6 +71,24 @@ public class NormalAlgorithmsBenchmark {
     return words;
   }
 
+  /** The library's path: AS 241 over chunks of Sampler.CHUNK, central part vectorised, tail gathered. */
+  @Benchmark
+  @OperationsPerInvocation(N)
+  public double[] inverseCdfBulk() {
+    int[] w = draw();
+    double[] o = out;
+    double[] u = bulkU;
+    for (int c = 0; c < N; c += Sampler.CHUNK) {
+      for (int k = 0; k < Sampler.CHUNK; k++) {
+        u[k] = Unit.of32(w[c + k]);
+      }
+      Gaussian.quantiles(u, bulkZ, Sampler.CHUNK);
+      System.arraycopy(bulkZ, 0, o, c, Sampler.CHUNK);
+    }
+    return o;
+  }
+
+  /** The same quantile one value at a time (the scalar reference of the bulk path). */
   @Benchmark
   @OperationsPerInvocation(N)
   public double[] inverseCdf() {
