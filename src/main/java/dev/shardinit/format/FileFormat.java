@@ -1,0 +1,43 @@
+package dev.shardinit.format;
+
+import java.util.Locale;
+
+/** The file formats a shard can be written in (docs/FORMAT.md). */
+public enum FileFormat {
+  PARQUET("parquet", ".parquet"),
+  ARROW("arrow", ".arrow");
+
+  private final String id;
+  private final String extension;
+
+  FileFormat(String id, String extension) {
+    this.id = id;
+    this.extension = extension;
+  }
+
+  /** The name used on the command line and in the manifest: parquet or arrow. */
+  public String id() {
+    return id;
+  }
+
+  /** The file name extension, with its dot: .parquet or .arrow. */
+  public String extension() {
+    return extension;
+  }
+
+  /** Parses "parquet" or "arrow", ignoring case and surrounding blanks. */
+  public static FileFormat parse(String s) {
+    String k = s == null ? "" : s.trim().toLowerCase(Locale.ROOT);
+    for (FileFormat f : values()) {
+      if (f.id.equals(k)) {
+        return f;
+      }
+    }
+    throw new IllegalArgumentException("unknown format '" + s + "'; use parquet or arrow");
+  }
+
+  @Override
+  public String toString() {
+    return id;
+  }
+}

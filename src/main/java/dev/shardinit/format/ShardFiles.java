@@ -1,0 +1,158 @@
+package dev.shardinit.format;
+
+import dev.shardinit.init.Dtype;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Map;
+import java.util.Objects;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.parquet.hadoop.metadata.CompressionCodecName;
+
+/**
+ * Writes and reads one shard file of a tensor (docs/FORMAT.md), in Parquet or Arrow IPC file format, through
+ * the Hadoop FileSystem API (so file://, hdfs://, s3a:// ... all work).
+ *
+ * <p>A shard covers the flat element range [start, end) of a tensor, cut into pieces; each piece is one row
+ * with two columns: {@code offset} (int64, the flat index of the piece's first element) and {@code values}
+ * (a list of the elements, stored with their exact bits). The caller's key-value metadata goes into the
+ * Parquet footer or the Arrow schema, and nothing else is added to it.
+ */
+public final class ShardFiles {
+  /** Parquet row group size used by {@link #write}: 128 MiB. */
+  public static final long DEFAULT_ROW_GROUP_BYTES = 128L << 20;
+  /** Parquet page size used by {@link #write}: 1 MiB (a page always holds at least one whole row). */
+  public static final int DEFAULT_PAGE_BYTES = 1 << 20;
+  /** Most value bytes in one Arrow record batch used by {@link #write}, unless one piece alone is larger. */
+  public static final int DEFAULT_BATCH_BYTES = 8 << 20;
+
+  private ShardFiles() {}
+
+  /**
+   * Writes one shard file at exactly {@code path}, failing if something exists there, with the defaults:
+   * Parquet uncompressed, {@link #DEFAULT_ROW_GROUP_BYTES} row groups and {@link #DEFAULT_PAGE_BYTES} pages;
+   * Arrow batches of at most {@link #DEFAULT_BATCH_BYTES} of values.
+   *
+   * @param start        the flat index of the shard's first element
+   * @param pieceLengths the number of elements of each row, in order (each at least 1)
+   * @param valuesLE     the shard's values from its position to its limit, little-endian raw bits of
+   *                     {@code dtype}, exactly sum(pieceLengths) elements; neither it nor its position is
+   *                     changed
+   * @param metadata     key-value metadata written as is (null for none)
+   */
+  public static void write(FileSystem fs, Path path, FileFormat format, Dtype dtype, long start,
+      long[] pieceLengths, ByteBuffer valuesLE, Map<String, String> metadata) throws IOException {
+    Objects.requireNonNull(format, "format");
+    switch (format) {
+      case PARQUET:
+        writeParquet(fs, path, dtype, start, pieceLengths, valuesLE, metadata, CompressionCodecName.UNCOMPRESSED,
+            DEFAULT_ROW_GROUP_BYTES, DEFAULT_PAGE_BYTES);
+        break;
+      case ARROW:
+        writeArrow(fs, path, dtype, start, pieceLengths, valuesLE, metadata, DEFAULT_BATCH_BYTES);
+        break;
+      default:
+        throw new AssertionError(format);
+    }
+  }
+
+  /**
+   * {@link #write} in Parquet with the given compression codec, row group size and page size (bytes). Values
+   * are PLAIN-encoded (no dictionary), in data pages v1.
+   */
+  public static void writeParquet(FileSystem fs, Path path, Dtype dtype, long start, long[] pieceLengths,
+      ByteBuffer valuesLE, Map<String, String> metadata, CompressionCodecName codec, long rowGroupBytes,
+      int pageBytes) throws IOException {
+    Objects.requireNonNull(codec, "codec");
+    if (rowGroupBytes < 1 || pageBytes < 1) {
+      throw new IllegalArgumentException("row group and page sizes must be positive, got " + rowGroupBytes
+          + " and " + pageBytes);
+    }
+    Shard s = Shard.of(fs, path, dtype, start, pieceLengths, valuesLE, metadata);
+    ParquetShards.write(s, codec, rowGroupBytes, pageBytes);
+  }
+
+  /**
+   * {@link #write} in Arrow IPC file format, each record batch holding consecutive rows with at most
+   * {@code batchBytes} of values in all (a single larger row gets a batch of its own).
+   */
+  public static void writeArrow(FileSystem fs, Path path, Dtype dtype, long start, long[] pieceLengths,
+      ByteBuffer valuesLE, Map<String, String> metadata, int batchBytes) throws IOException {
+    if (batchBytes < 1) {
+      throw new IllegalArgumentException("batch size must be positive, got " + batchBytes);
+    }
+    Shard s = Shard.of(fs, path, dtype, start, pieceLengths, valuesLE, metadata);
+    ArrowShards.write(s, batchBytes);
+  }
+
+  /** Reads a shard file back: metadata, dtype (from the column types), row offsets and lengths, and values. */
+  public static ShardData read(FileSystem fs, Path path, FileFormat format) throws IOException {
+    Objects.requireNonNull(fs, "fs");
+    Objects.requireNonNull(path, "path");
+    Objects.requireNonNull(format, "format");
+    switch (format) {
+      case PARQUET: return ParquetShards.read(fs, path);
+      case ARROW: return ArrowShards.read(fs, path);
+      default: throw new AssertionError(format);
+    }
+  }
+
+  /** A checked write request. */
+  static final class Shard {
+    final FileSystem fs;
+    final Path path;
+    final Dtype dtype;
+    final long start;
+    final long[] lengths;
+    /** Little-endian view of the values, position 0 at the first element. */
+    final ByteBuffer values;
+    final Map<String, String> metadata;
+
+    private Shard(FileSystem fs, Path path, Dtype dtype, long start, long[] lengths, ByteBuffer values,
+        Map<String, String> metadata) {
+      this.fs = fs;
+      this.path = path;
+      this.dtype = dtype;
+      this.start = start;
+      this.lengths = lengths;
+      this.values = values;
+      this.metadata = metadata;
+    }
+
+    static Shard of(FileSystem fs, Path path, Dtype dtype, long start, long[] pieceLengths, ByteBuffer valuesLE,
+        Map<String, String> metadata) {
+      Objects.requireNonNull(fs, "fs");
+      Objects.requireNonNull(path, "path");
+      Objects.requireNonNull(dtype, "dtype");
+      Objects.requireNonNull(pieceLengths, "pieceLengths");
+      Objects.requireNonNull(valuesLE, "valuesLE");
+      if (start < 0) {
+        throw new IllegalArgumentException("start must not be negative, got " + start);
+      }
+      long n = 0;
+      for (int i = 0; i < pieceLengths.length; i++) {
+        if (pieceLengths[i] < 1) {
+          throw new IllegalArgumentException("piece " + i + " has length " + pieceLengths[i] + "; must be >= 1");
+        }
+        n += pieceLengths[i];
+        if (n < 0 || start + n < 0) {
+          throw new IllegalArgumentException("pieces overflow the flat index range");
+        }
+      }
+      if ((long) valuesLE.remaining() != n * dtype.bytes()) {
+        throw new IllegalArgumentException("pieces hold " + n + " " + dtype + " elements (" + n * dtype.bytes()
+            + " bytes) but the buffer has " + valuesLE.remaining() + " bytes");
+      }
+      if (metadata != null) {
+        for (Map.Entry<String, String> e : metadata.entrySet()) {
+          if (e.getKey() == null || e.getValue() == null) {
+            throw new IllegalArgumentException("metadata keys and values must not be null");
+          }
+        }
+      }
+      ByteBuffer v = valuesLE.slice().order(ByteOrder.LITTLE_ENDIAN);
+      return new Shard(fs, path, dtype, start, pieceLengths.clone(), v, metadata == null ? Map.of() : metadata);
+    }
+  }
+}
