@@ -1,0 +1,257 @@
+package dev.shardinit.plan;
+
+import dev.shardinit.init.Initializer;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * The deterministic cut of a job into shards (one file each) and tasks (one Spark task each).
+ *
+ * <p>Each tensor is cut into shards of about the target size on row boundaries of its (shape[0], rest) view;
+ * a row longer than the target is cut on piece boundaries ({@link Layout}), never below one piece. Shards are
+ * then packed, in tensor order, into tasks of at most the target size (at least one shard each), so the many
+ * small tensors of a model (biases, norms) share a task. The same inputs always give the same plan.
+ */
+public final class Plan {
+  /** The default target size of a shard and of a task: 128 MiB. */
+  public static final long DEFAULT_SHARD_BYTES = 128L << 20;
+
+  private final List<TensorPlan> tensors;
+  private final List<Task> tasks;
+  private final long shardBytes;
+
+  private Plan(List<TensorPlan> tensors, List<Task> tasks, long shardBytes) {
+    this.tensors = Collections.unmodifiableList(tensors);
+    this.tasks = Collections.unmodifiableList(tasks);
+    this.shardBytes = shardBytes;
+  }
+
+  /** One tensor of the plan: its initializer, its directory under the output, its shards. */
+  public static final class TensorPlan {
+    private final int index;
+    private final Initializer init;
+    private final String dir;
+    private final List<Shard> shards;
+
+    TensorPlan(int index, Initializer init, String dir, List<Shard> shards) {
+      this.index = index;
+      this.init = init;
+      this.dir = dir;
+      this.shards = Collections.unmodifiableList(shards);
+    }
+
+    public int index() {
+      return index;
+    }
+
+    public Initializer init() {
+      return init;
+    }
+
+    /** The tensor's directory relative to the output directory. */
+    public String dir() {
+      return dir;
+    }
+
+    public List<Shard> shards() {
+      return shards;
+    }
+
+    public long bytes() {
+      return init.target().numel() * init.target().dtype().bytes();
+    }
+  }
+
+  /** One file: elements [start, end) of tensor {@code tensor}, at {@code path} relative to the output. */
+  public static final class Shard implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+    private final int tensor;
+    private final long start;
+    private final long end;
+    private final String path;
+    private final long bytes;
+
+    Shard(int tensor, long start, long end, String path, long bytes) {
+      this.tensor = tensor;
+      this.start = start;
+      this.end = end;
+      this.path = path;
+      this.bytes = bytes;
+    }
+
+    public int tensor() {
+      return tensor;
+    }
+
+    public long start() {
+      return start;
+    }
+
+    public long end() {
+      return end;
+    }
+
+    public String path() {
+      return path;
+    }
+
+    /** Bytes of raw values (not of the file). */
+    public long bytes() {
+      return bytes;
+    }
+  }
+
+  /** One Spark task: shards written one after another. */
+  public static final class Task implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+    private final int index;
+    private final List<Shard> shards;
+    private final long bytes;
+
+    Task(int index, List<Shard> shards) {
+      this.index = index;
+      this.shards = List.copyOf(shards);
+      long b = 0;
+      for (Shard s : shards) {
+        b += s.bytes();
+      }
+      this.bytes = b;
+    }
+
+    public int index() {
+      return index;
+    }
+
+    public List<Shard> shards() {
+      return shards;
+    }
+
+    public long bytes() {
+      return bytes;
+    }
+  }
+
+  /**
+   * Plans {@code inits} (in order) with shards of about {@code shardBytes} raw bytes; files get the extension
+   * {@code extension} (e.g. ".parquet").
+   */
+  public static Plan of(List<Initializer> inits, long shardBytes, String extension) {
+    if (shardBytes < 1) {
+      throw new IllegalArgumentException("shard size must be positive, got " + shardBytes);
+    }
+    List<TensorPlan> tensors = new ArrayList<>();
+    Set<String> dirs = new HashSet<>();
+    dirs.add("manifest.json"); // the checkpoint's own file at the top level
+    for (int t = 0; t < inits.size(); t++) {
+      Initializer init = inits.get(t);
+      String dir = uniqueDir(init.target().name(), dirs);
+      tensors.add(new TensorPlan(t, init, dir, cut(t, init, dir, shardBytes, extension)));
+    }
+    List<Task> tasks = new ArrayList<>();
+    List<Shard> current = new ArrayList<>();
+    long currentBytes = 0;
+    for (TensorPlan tp : tensors) {
+      for (Shard s : tp.shards()) {
+        if (!current.isEmpty() && currentBytes + s.bytes() > shardBytes) {
+          tasks.add(new Task(tasks.size(), current));
+          current = new ArrayList<>();
+          currentBytes = 0;
+        }
+        current.add(s);
+        currentBytes += s.bytes();
+      }
+    }
+    if (!current.isEmpty()) {
+      tasks.add(new Task(tasks.size(), current));
+    }
+    return new Plan(tensors, tasks, shardBytes);
+  }
+
+  private static List<Shard> cut(int t, Initializer init, String dir, long shardBytes, String ext) {
+    long numel = init.target().numel();
+    int bytes = init.target().dtype().bytes();
+    List<Shard> shards = new ArrayList<>();
+    if (numel == 0) {
+      return shards;
+    }
+    long row = Layout.rowLength(init.target().shape(), numel);
+    long rowBytes = row * bytes;
+    if (rowBytes <= shardBytes) {
+      long rowsPer = Math.max(1, shardBytes / rowBytes);
+      long step = rowsPer * row;
+      for (long s = 0; s < numel; s += step) {
+        long e = Math.min(numel, s + step);
+        shards.add(new Shard(t, s, e, file(dir, s, ext), (e - s) * bytes));
+      }
+    } else {
+      long piecesPer = Math.max(1, shardBytes / (Layout.PIECE_CAP * bytes));
+      long step = piecesPer * Layout.PIECE_CAP;
+      for (long r = 0; r < numel; r += row) {
+        for (long s = r; s < r + row; s += step) {
+          long e = Math.min(r + row, s + step);
+          shards.add(new Shard(t, s, e, file(dir, s, ext), (e - s) * bytes));
+        }
+      }
+    }
+    return shards;
+  }
+
+  private static String file(String dir, long start, String ext) {
+    return dir + "/" + String.format(Locale.ROOT, "part-%012d", start) + ext;
+  }
+
+  /**
+   * A directory name for a tensor: its name with every character outside [A-Za-z0-9._-] replaced by '_',
+   * made unique by a suffix "~N" when two names map to the same directory.
+   */
+  static String uniqueDir(String name, Set<String> taken) {
+    StringBuilder b = new StringBuilder(name.length());
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.'
+          || c == '_' || c == '-';
+      b.append(ok ? c : '_');
+    }
+    String base = b.toString();
+    if (base.startsWith(".")) {
+      base = "_" + base.substring(1); // no hidden directories, no "." or ".."
+    }
+    String dir = base;
+    for (int n = 2; !taken.add(dir); n++) {
+      dir = base + "~" + n;
+    }
+    return dir;
+  }
+
+  public List<TensorPlan> tensors() {
+    return tensors;
+  }
+
+  public List<Task> tasks() {
+    return tasks;
+  }
+
+  public long shardBytes() {
+    return shardBytes;
+  }
+
+  public long totalBytes() {
+    long b = 0;
+    for (TensorPlan t : tensors) {
+      b += t.bytes();
+    }
+    return b;
+  }
+
+  public int shardCount() {
+    int n = 0;
+    for (TensorPlan t : tensors) {
+      n += t.shards().size();
+    }
+    return n;
+  }
+}

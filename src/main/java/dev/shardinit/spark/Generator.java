@@ -1,0 +1,199 @@
+package dev.shardinit.spark;
+
+import dev.shardinit.format.FileFormat;
+import dev.shardinit.format.Manifest;
+import dev.shardinit.init.Initializer;
+import dev.shardinit.plan.Crc32c;
+import dev.shardinit.plan.Layout;
+import dev.shardinit.plan.Plan;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocatedFileStatus;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RemoteIterator;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.util.LongAccumulator;
+
+/**
+ * The driver: distributes a plan's tasks, collects the receipts, removes whatever no receipt names (failed
+ * attempts' temporary files), and commits the checkpoint by writing manifest.json last, under a temporary
+ * name renamed into place.
+ */
+public final class Generator {
+  /**
+   * Test-only fault hook: "true" makes the first attempt of task 0 fail after writing a temporary file (the
+   * retry must still give the identical checkpoint); "always" makes every attempt of task 0 fail (the run
+   * must fail and leave no checkpoint).
+   */
+  public static final String FAULT_HOOK = "spark.shardinit.test.failFirstAttempt";
+
+  private Generator() {}
+
+  /** Counters the progress display reads. */
+  public static final class Counters {
+    public final LongAccumulator shards;
+    public final LongAccumulator bytes;
+
+    Counters(LongAccumulator shards, LongAccumulator bytes) {
+      this.shards = shards;
+      this.bytes = bytes;
+    }
+  }
+
+  /** Runs the plan into {@code out}, which must exist and be empty; returns the manifest written. */
+  public static Map<String, Object> run(SparkSession spark, Plan plan, long seed, FileFormat format, Path out,
+      int partitions, java.util.function.Consumer<Counters> onStart) throws IOException {
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    Configuration hconf = spark.sparkContext().hadoopConfiguration();
+    FileSystem fs = Fs.of(out, hconf);
+    List<Recipe> recipes = new ArrayList<>();
+    for (Plan.TensorPlan t : plan.tensors()) {
+      recipes.add(Recipe.of(t.init()));
+    }
+    List<Plan.Task> tasks = plan.tasks();
+    Counters counters = new Counters(spark.sparkContext().longAccumulator("shardinit.shards"),
+        spark.sparkContext().longAccumulator("shardinit.bytes"));
+    if (onStart != null) {
+      onStart.accept(counters);
+    }
+    List<Receipt> receipts = new ArrayList<>();
+    if (!tasks.isEmpty()) {
+      int slices = partitions > 0 ? partitions : tasks.size();
+      String hook = spark.conf().get(FAULT_HOOK, "false");
+      boolean fault = hook.equals("true") || hook.equals("always");
+      boolean always = hook.equals("always");
+      HashMap<String, String> confEntries = Fs.entries(hconf);
+      String outUri = out.toUri().toString();
+      String fmt = format.id();
+      LongAccumulator shardsDone = counters.shards;
+      LongAccumulator bytesDone = counters.bytes;
+      JavaRDD<Plan.Task> rdd = jsc.parallelize(tasks, slices);
+      spark.sparkContext().setJobDescription("shardinit generate: " + tasks.size() + " tasks");
+      receipts = rdd.mapPartitions((Iterator<Plan.Task> it) -> {
+        TaskContext tc = TaskContext.get();
+        String attempt = "attempt-" + tc.stageId() + "-" + tc.stageAttemptNumber() + "-" + tc.taskAttemptId();
+        Path o = new Path(outUri);
+        FileSystem efs = Fs.of(o, Fs.fromEntries(confEntries));
+        FileFormat ff = FileFormat.parse(fmt);
+        Map<Integer, Initializer> inits = new HashMap<>();
+        List<Receipt> mine = new ArrayList<>();
+        while (it.hasNext()) {
+          Plan.Task task = it.next();
+          for (Plan.Shard s : task.shards()) {
+            Initializer init = inits.computeIfAbsent(s.tensor(), i -> recipes.get(i).resolve());
+            boolean inject = fault && (always || tc.attemptNumber() == 0) && task.index() == 0 && mine.isEmpty();
+            mine.add(ShardWriter.write(efs, o, ff, init, s, attempt, inject));
+            shardsDone.add(1);
+            bytesDone.add(s.bytes());
+          }
+        }
+        return mine.iterator();
+      }).collect();
+    }
+    Map<String, Object> manifest = manifest(plan, seed, format, receipts);
+    removeStrays(fs, out, receipts);
+    commit(fs, out, manifest);
+    return manifest;
+  }
+
+  static Map<String, Object> manifest(Plan plan, long seed, FileFormat format, List<Receipt> receipts) {
+    List<Receipt> sorted = new ArrayList<>(receipts);
+    sorted.sort(Comparator.<Receipt>comparingInt(r -> r.tensor).thenComparingLong(r -> r.start));
+    List<Map<String, Object>> tensors = new ArrayList<>();
+    int k = 0;
+    for (Plan.TensorPlan t : plan.tensors()) {
+      Map<String, Object> e = Manifest.tensorEntry(t.init());
+      e.remove("seed");
+      e.remove("spec_version");
+      List<Map<String, Object>> files = new ArrayList<>();
+      int crc = 0;
+      long covered = 0;
+      int bytes = t.init().target().dtype().bytes();
+      while (k < sorted.size() && sorted.get(k).tensor == t.index()) {
+        Receipt r = sorted.get(k++);
+        if (r.start != covered) {
+          throw new IllegalStateException("tensor " + t.init().target().name() + ": elements [" + covered + ", "
+              + r.start + ") have no file");
+        }
+        crc = covered == 0 ? r.crc32c : Crc32c.combine(crc, r.crc32c, (r.end - r.start) * bytes);
+        covered = r.end;
+        Map<String, Object> f = new LinkedHashMap<>();
+        f.put("path", r.path);
+        f.put("start", r.start);
+        f.put("end", r.end);
+        f.put("rows", r.rows);
+        f.put("bytes", r.bytes);
+        f.put("crc32c", Manifest.hex(r.crc32c));
+        f.put("min", r.min);
+        f.put("max", r.max);
+        f.put("mean", r.mean);
+        f.put("std", r.std);
+        files.add(f);
+      }
+      if (covered != t.init().target().numel()) {
+        throw new IllegalStateException("tensor " + t.init().target().name() + ": only " + covered + " of "
+            + t.init().target().numel() + " elements written");
+      }
+      e.put("crc32c", Manifest.hex(crc));
+      e.put("dir", t.dir());
+      e.put("files", files);
+      tensors.add(e);
+    }
+    return Manifest.document(seed, format.id(), Layout.PIECE_CAP, tensors);
+  }
+
+  /** Deletes every file under {@code out} that no receipt names (temporary files of failed attempts). */
+  static void removeStrays(FileSystem fs, Path out, List<Receipt> receipts) throws IOException {
+    Set<String> keep = new HashSet<>();
+    for (Receipt r : receipts) {
+      keep.add(r.path);
+    }
+    String base = fs.makeQualified(out).toUri().getPath();
+    RemoteIterator<LocatedFileStatus> it = fs.listFiles(out, true);
+    List<Path> strays = new ArrayList<>();
+    while (it.hasNext()) {
+      FileStatus st = it.next();
+      String rel = relative(base, st.getPath());
+      if (!keep.contains(rel)) {
+        strays.add(st.getPath());
+      }
+    }
+    for (Path p : strays) {
+      fs.delete(p, false);
+    }
+  }
+
+  static String relative(String base, Path p) {
+    String s = p.toUri().getPath();
+    String b = base.endsWith("/") ? base : base + "/";
+    return s.startsWith(b) ? s.substring(b.length()) : s;
+  }
+
+  /** Writes manifest.json atomically: a temporary name first, then a rename. */
+  static void commit(FileSystem fs, Path out, Map<String, Object> manifest) throws IOException {
+    Path tmp = new Path(out, "." + Manifest.FILE + ".tmp");
+    try (OutputStream os = fs.create(tmp, true)) {
+      os.write(Manifest.pretty(manifest).getBytes(StandardCharsets.UTF_8));
+    }
+    Path dst = new Path(out, Manifest.FILE);
+    if (!fs.rename(tmp, dst)) {
+      throw new IOException("cannot rename " + tmp + " to " + dst);
+    }
+  }
+}

@@ -1,0 +1,82 @@
+package dev.shardinit.plan
+
+import dev.shardinit.init.{Dtype, Init, Initializer, Target}
+import org.scalatest.funsuite.AnyFunSuite
+
+import java.nio.ByteBuffer
+import java.util.SplittableRandom
+import java.util.zip.CRC32C
+import scala.jdk.CollectionConverters._
+
+class PlanSuite extends AnyFunSuite {
+  private def normal(name: String, shape: Long*)(dt: Dtype = Dtype.FLOAT32): Initializer =
+    Init.normal(Target.of(name, shape.map(x => x: Long).toArray, dt, 1L), 0, 1)
+
+  test("pieces: one per row of the (shape[0], rest) view, rows split every 2^20 elements") {
+    val cap = Layout.PIECE_CAP
+    assert(Layout.rowLength(Array(4L, 3L, 5L), 60) == 15)
+    assert(Layout.rowLength(Array(7L), 7) == 7)
+    assert(Layout.rowLength(Array[Long](), 1) == 1)
+    assert(Layout.pieces(15, 0, 60).toSeq == Seq(15L, 15L, 15L, 15L))
+    assert(Layout.pieces(3 * cap + 5, 0, 2 * (3 * cap + 5)).toSeq == Seq(cap, cap, cap, 5L, cap, cap, cap, 5L))
+    assert(Layout.pieces(3 * cap + 5, cap, 3 * cap + 5).toSeq == Seq(cap, cap, 5L))
+  }
+
+  test("shards: about the target size, on row boundaries, covering every element once; tasks pack small shards") {
+    val inits = Seq(normal("big", 1000L, 256L)(), normal("bias", 256L)(), normal("norm", 256L)(), normal("tiny")())
+    val plan = Plan.of(inits.asJava, 64 * 1024, ".parquet")
+    val big = plan.tensors.get(0).shards.asScala
+    assert(big.map(s => (s.start, s.end)) == (0L until 256000L by 16384L).map(s => (s, math.min(256000L, s + 16384L))))
+    assert(big.head.path == "big/part-000000000000.parquet")
+    assert(big(1).path == "big/part-000000016384.parquet")
+    // the three small tensors share the last task with big's last shard
+    val last = plan.tasks.asScala.last
+    assert(last.shards.asScala.map(_.tensor).toSeq == Seq(0, 1, 2, 3))
+    assert(plan.tasks.asScala.forall(t => t.bytes <= 64 * 1024 || t.shards.size == 1))
+    assert(plan.shardCount == big.size + 3)
+  }
+
+  test("a row longer than the target is cut on piece boundaries, never below one piece") {
+    val plan = Plan.of(Seq(normal("wide", 2L, 3 * Layout.PIECE_CAP + 5)()).asJava, 1, ".arrow")
+    val s = plan.tensors.get(0).shards.asScala.map(s => (s.start, s.end))
+    val r = 3 * Layout.PIECE_CAP + 5
+    val cap = Layout.PIECE_CAP
+    assert(s == Seq((0L, cap), (cap, 2 * cap), (2 * cap, 3 * cap), (3 * cap, r), (r, r + cap), (r + cap, r + 2 * cap),
+      (r + 2 * cap, r + 3 * cap), (r + 3 * cap, 2 * r)))
+  }
+
+  test("the plan is deterministic and its pieces do not depend on the shard size") {
+    val inits = Seq(normal("a", 37L, 1000L)(), normal("b", 5000L)(Dtype.BFLOAT16)).asJava
+    def pieces(p: Plan) = p.tensors.asScala.map(t => t.shards.asScala.flatMap { s =>
+      val row = Layout.rowLength(t.init.target.shape, t.init.target.numel)
+      var at = s.start
+      Layout.pieces(row, s.start, s.end).map { len => val o = at; at += len; (o, len) }
+    })
+    val ref = pieces(Plan.of(inits, 1, ".parquet"))
+    for (size <- Seq(100L, 4000L, 1L << 20, 1L << 30)) assert(pieces(Plan.of(inits, size, ".parquet")) == ref)
+    val a = Plan.of(inits, 4000, ".parquet")
+    val b = Plan.of(inits, 4000, ".parquet")
+    assert(a.tasks.asScala.map(_.shards.asScala.map(_.path)) == b.tasks.asScala.map(_.shards.asScala.map(_.path)))
+  }
+
+  test("directory names: unsafe characters replaced, collisions and the manifest's name avoided") {
+    val taken = new java.util.HashSet[String](java.util.List.of("manifest.json"))
+    assert(Plan.uniqueDir("model.layers.0.weight", taken) == "model.layers.0.weight")
+    assert(Plan.uniqueDir("a/b c", taken) == "a_b_c")
+    assert(Plan.uniqueDir("a:b_c", taken) == "a_b_c~2")
+    assert(Plan.uniqueDir("..", taken) == "_.")
+    assert(Plan.uniqueDir("manifest.json", taken) == "manifest.json~2")
+  }
+
+  test("CRC-32C combination equals the checksum of the concatenation, for every split") {
+    val r = new SplittableRandom(4)
+    val data = Array.fill(5000)(r.nextInt().toByte)
+    def crc(a: Array[Byte], from: Int, to: Int) = { val c = new CRC32C(); c.update(a, from, to - from); c.getValue.toInt }
+    val whole = crc(data, 0, data.length)
+    for (_ <- 0 until 200) {
+      val cut = r.nextInt(data.length + 1)
+      assert(Crc32c.combine(crc(data, 0, cut), crc(data, cut, data.length), data.length - cut) == whole)
+    }
+    assert(Crc32c.combine(crc(data, 0, 10), crc(data, 10, 10), 0) == crc(data, 0, 10))
+  }
+}
