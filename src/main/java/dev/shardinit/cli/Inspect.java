@@ -55,6 +55,6 @@ final class Inspect implements Callable<Integer> {
 
   private static String num(JsonNode v) {
     double d = v.asDouble();
-    return d == Math.rint(d) && Math.abs(d) < 1e9 ? Long.toString((long) d) : String.format("%.6g", d);
+    return d == Math.rint(d) && Math.abs(d) < 1e9 ? Long.toString((long) d) : Double.toString(d);
   }
 }
