@@ -121,8 +121,7 @@ final class Verify implements Callable<Integer> {
       RemoteIterator<LocatedFileStatus> it = fs.listFiles(c.dir, true);
       while (it.hasNext()) {
         FileStatus st = it.next();
-        String s = st.getPath().toUri().getPath();
-        String rel = s.startsWith(base + "/") ? s.substring(base.length() + 1) : s;
+        String rel = Fs.relative(base, st.getPath());
         if (!listed.contains(rel)) {
           problems.add("extra file " + rel + ": not in " + Manifest.FILE);
         }

@@ -40,19 +40,9 @@ public final class Philox4x32 {
 
   /** The first output word of one block; used where a round function needs a single word. */
   public static int firstWord(int c0, int c1, int c2, int c3, int k0, int k1) {
-    for (int round = 0; round < 10; round++) {
-      long p0 = (c0 & MASK) * M0;
-      long p1 = (c2 & MASK) * M1;
-      int n0 = (int) (p1 >>> 32) ^ c1 ^ k0;
-      int n2 = (int) (p0 >>> 32) ^ c3 ^ k1;
-      c1 = (int) p1;
-      c3 = (int) p0;
-      c0 = n0;
-      c2 = n2;
-      k0 += W0;
-      k1 += W1;
-    }
-    return c0;
+    int[] out = new int[4]; // does not escape: the JIT keeps it in registers
+    block(c0, c1, c2, c3, k0, k1, out, 0);
+    return out[0];
   }
 
   /**

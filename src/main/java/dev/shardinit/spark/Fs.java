@@ -24,6 +24,13 @@ public final class Fs {
     return fs;
   }
 
+  /** The path of {@code p} relative to the directory whose path is {@code base} (as in {@code toUri().getPath()}). */
+  public static String relative(String base, Path p) {
+    String s = p.toUri().getPath();
+    String b = base.endsWith("/") ? base : base + "/";
+    return s.startsWith(b) ? s.substring(b.length()) : s;
+  }
+
   /** A Configuration as plain entries, to ship to executors. */
   public static HashMap<String, String> entries(Configuration conf) {
     HashMap<String, String> m = new HashMap<>();

@@ -169,7 +169,7 @@ public final class Generator {
     List<Path> strays = new ArrayList<>();
     while (it.hasNext()) {
       FileStatus st = it.next();
-      String rel = relative(base, st.getPath());
+      String rel = Fs.relative(base, st.getPath());
       if (!keep.contains(rel)) {
         strays.add(st.getPath());
       }
@@ -177,12 +177,6 @@ public final class Generator {
     for (Path p : strays) {
       fs.delete(p, false);
     }
-  }
-
-  static String relative(String base, Path p) {
-    String s = p.toUri().getPath();
-    String b = base.endsWith("/") ? base : base + "/";
-    return s.startsWith(b) ? s.substring(b.length()) : s;
   }
 
   /** Writes manifest.json atomically: a temporary name first, then a rename. */
