@@ -42,6 +42,9 @@ final class Generate implements Callable<Integer> {
   @Option(names = "--overwrite", description = "Replace OUT if it holds a shardinit checkpoint or a failed run.")
   boolean overwrite;
 
+  private long genStart;
+  private long genEnd;
+
   @Override
   public Integer call() throws Exception {
     JobSpec spec = job.spec();
@@ -57,9 +60,11 @@ final class Generate implements Callable<Integer> {
       prepare(fs, outPath);
       Progress progress = new Progress(System.err, System.console() != null, plan.shardCount(), plan.totalBytes());
       boolean ok = false;
+      genStart = System.nanoTime();
       try {
         Generator.run(h.spark, plan, spec.seed(), format, outPath, partitions == null ? 0 : partitions, progress::start);
         fs.delete(new Path(outPath, RUN_MARKER), false);
+        genEnd = System.nanoTime();
         ok = true;
       } finally {
         progress.finish(ok);
@@ -69,8 +74,11 @@ final class Generate implements Callable<Integer> {
       }
     }
     double secs = (System.nanoTime() - t0) / 1e9;
-    cs.commandLine().getOut().printf(Locale.ROOT, "wrote %d tensors in %d files, %s, to %s in %.1f s%n", plan.tensors().size(),
-        plan.shardCount(), Progress.size(plan.totalBytes()), out, secs);
+    double gen = (genEnd - genStart) / 1e9;
+    cs.commandLine().getOut().printf(Locale.ROOT,
+        "wrote %d tensors in %d files, %s, to %s in %.1f s (writing %.2f s, %.1f MiB/s; the rest is Spark start-up)%n",
+        plan.tensors().size(), plan.shardCount(), Progress.size(plan.totalBytes()), out, secs, gen,
+        plan.totalBytes() / gen / (1 << 20));
     return 0;
   }
 

@@ -21,7 +21,21 @@ import org.apache.hadoop.fs.Path;
  * partial file under a real name, and the second of two attempts finds the (identical) file already there.
  */
 public final class ShardWriter {
+  /** One shard buffer per task thread, reused from shard to shard (a task's memory is its largest shard). */
+  private static final ThreadLocal<ByteBuffer> BUFFER = new ThreadLocal<>();
+
   private ShardWriter() {}
+
+  private static ByteBuffer buffer(int bytes) {
+    ByteBuffer b = BUFFER.get();
+    if (b == null || b.capacity() < bytes) {
+      BUFFER.remove(); // let the old one go before allocating the larger one
+      b = ByteBuffer.allocate(bytes).order(ByteOrder.LITTLE_ENDIAN);
+      BUFFER.set(b);
+    }
+    b.clear().limit(bytes);
+    return b;
+  }
 
   /** The temporary name of an attempt's file: hidden, and unique per attempt. */
   static Path tempPath(Path finalPath, String attempt) {
@@ -42,7 +56,7 @@ public final class ShardWriter {
       String attempt, boolean failBeforeRename) throws IOException {
     Dtype dt = init.target().dtype();
     long n = s.end() - s.start();
-    ByteBuffer values = ByteBuffer.allocate(Math.toIntExact(n * dt.bytes())).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer values = buffer(Math.toIntExact(n * dt.bytes()));
     init.fill(s.start(), s.end(), values);
     values.flip();
     Stats st = Stats.of(values, dt);

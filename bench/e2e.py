@@ -1,0 +1,145 @@
+#!/usr/bin/env python3
+"""End-to-end benchmark: shardinit beside the baselines, in one run on this machine.
+
+Measures the median of --runs runs of:
+  - shardinit generate of a 16384 x 16384 float32 normal_ tensor (bench/jobs/normal-16k.yaml) to Parquet and to
+    Arrow, and in bfloat16 to Parquet;
+  - shardinit generate of jobs/tinyllama-1.1b.yaml in float32 and bfloat16 (Parquet);
+  - Spark's one-liner, spark.range(n).select(randn(42).cast("float")) to uncompressed Parquet, same Spark, same
+    local[N] (bench/baseline/OneLiner.java), for the same number of values;
+  - dd of the same number of bytes with conv=fdatasync (the disk's floor);
+and prints values/s, MB/s, peak RSS and the ratios shardinit/one-liner and shardinit/dd.
+
+Times: "job" is the write alone, without JVM and Spark start-up, for shardinit (its "writing X s") and for the
+one-liner alike; "wall" is the whole command (JVM start, Spark start, write). dd's is its own elapsed time.
+--quick runs a 4096 x 4096 tensor once in each format (a regression guard of a few seconds plus Spark start).
+--memory adds a single 16 GiB float32 tensor generated with a 2 GiB heap (local mode: the driver's memory).
+"""
+import argparse
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+JAVA_OPENS = ["--add-opens=java.base/java.nio=ALL-UNNAMED", "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
+              "--add-opens=java.base/java.lang=ALL-UNNAMED", "--add-opens=java.base/java.util=ALL-UNNAMED",
+              "--add-opens=java.base/java.lang.invoke=ALL-UNNAMED"]
+
+
+def timed(cmd, env=None):
+    """Runs cmd under /usr/bin/time; returns (wall seconds, peak RSS KiB, stdout, stderr)."""
+    tf = tempfile.NamedTemporaryFile(delete=False)
+    tf.close()
+    t0 = time.time()
+    p = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", tf.name] + cmd, cwd=ROOT, env=env,
+                       capture_output=True, text=True)
+    wall = time.time() - t0
+    rss = int(open(tf.name).read().strip().splitlines()[-1])
+    os.unlink(tf.name)
+    if p.returncode != 0:
+        sys.exit("failed: %s\n%s\n%s" % (" ".join(cmd), p.stdout, p.stderr))
+    return wall, rss, p.stdout, p.stderr
+
+
+def shardinit(job, out, extra=(), heap=None):
+    env = dict(os.environ)
+    if heap:
+        env["SHARDINIT_JAVA_OPTS"] = "-Xmx" + heap
+    wall, rss, so, _ = timed(["./shardinit", "generate", job, "--out", out, "--overwrite"] + list(extra), env)
+    m = re.search(r"writing ([0-9.]+) s", so)
+    return float(m.group(1)), wall, rss
+
+
+def oneliner(n, out, master):
+    cp = open(os.path.join(ROOT, "target", "classpath.txt")).read().strip()
+    wall, rss, so, _ = timed(["java"] + JAVA_OPENS + ["-cp", cp, "bench/baseline/OneLiner.java", str(n), out, master])
+    return float(re.search(r"oneliner_seconds ([0-9.]+)", so).group(1)), wall, rss
+
+
+def dd(nbytes, out):
+    bs = 8 << 20
+    count = max(1, nbytes // bs)
+    wall, rss, _, se = timed(["dd", "if=/dev/zero", "of=" + out, "bs=%d" % bs, "count=%d" % count, "conv=fdatasync"])
+    secs = float(re.search(r"copied, ([0-9.e+-]+) s", se).group(1))
+    os.unlink(out)
+    return secs, wall, rss
+
+
+def median_of(runs, f):
+    res = [f() for _ in range(runs)]
+    return (statistics.median(r[0] for r in res), statistics.median(r[1] for r in res), max(r[2] for r in res))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--memory", action="store_true")
+    ap.add_argument("--master", default="local[2]", help="Spark master of the one-liner (shardinit uses local[*])")
+    a = ap.parse_args()
+    subprocess.run(["./shardinit", "--version"], cwd=ROOT, check=True, capture_output=True)  # builds the jar
+    work = tempfile.mkdtemp(prefix="shardinit-e2e-", dir=os.environ.get("TMPDIR"))
+    rows = []
+
+    def row(label, values, nbytes, job_s, wall_s, rss_kib):
+        rows.append((label, values, nbytes, job_s, wall_s, rss_kib))
+
+    try:
+        runs = 1 if a.quick else a.runs
+        if a.quick:
+            job = os.path.join(work, "quick.yaml")
+            with open(job, "w") as f:
+                f.write("seed: 42\ntensors:\n  - name: w\n    shape: [4096, 4096]\n    init: normal_\n")
+            n = 4096 * 4096
+            for fmt in ("parquet", "arrow"):
+                row("shardinit %s float32 4096^2" % fmt, n, 4 * n,
+                    *shardinit(job, os.path.join(work, "q-" + fmt), ["--format", fmt]))
+            row("dd conv=fdatasync", n, 4 * n, *dd(4 * n, os.path.join(work, "dd")))
+        else:
+            n = 16384 * 16384
+            big = "bench/jobs/normal-16k.yaml"
+            row("one-liner randn -> parquet float32", n, 4 * n,
+                *median_of(runs, lambda: oneliner(n, os.path.join(work, "ol"), a.master)))
+            row("dd conv=fdatasync", n, 4 * n, *median_of(runs, lambda: dd(4 * n, os.path.join(work, "dd"))))
+            for fmt, dt in (("parquet", "float32"), ("arrow", "float32"), ("parquet", "bfloat16"), ("arrow", "bfloat16")):
+                size = n * (4 if dt == "float32" else 2)
+                row("shardinit %s %s 16384^2" % (fmt, dt), n, size, *median_of(runs, lambda: shardinit(
+                    big, os.path.join(work, "s"), ["--format", fmt, "--dtype", dt])))
+            tl = 1100048384
+            for dt in ("float32", "bfloat16"):
+                size = tl * (4 if dt == "float32" else 2)
+                row("shardinit TinyLlama-1.1B %s parquet" % dt, tl, size, *median_of(runs, lambda: shardinit(
+                    "jobs/tinyllama-1.1b.yaml", os.path.join(work, "tl"), ["--dtype", dt])))
+        if a.memory:
+            n16 = 65536 * 65536
+            row("shardinit 16 GiB float32, -Xmx2g", n16, 4 * n16,
+                *shardinit("bench/jobs/normal-16g.yaml", os.path.join(work, "m"), heap="2g"))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    base = {r[0]: r for r in rows}
+    ol = next((r for r in rows if r[0].startswith("one-liner")), None)
+    ddr = next((r for r in rows if r[0].startswith("dd")), None)
+    print("| case | values | job s | wall s | M values/s | MB/s | peak RSS MiB | vs one-liner (values/s) | vs dd (time) |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for label, values, nbytes, job_s, wall_s, rss in rows:
+        vps = values / job_s
+        vs_ol = ("%.1f×" % (vps / (ol[1] / ol[3]))) if ol and not label.startswith(("one-liner", "dd")) else ""
+        vs_dd = ""
+        if ddr and not label.startswith(("one-liner", "dd")):
+            dd_time_same_bytes = ddr[3] * nbytes / ddr[2]
+            vs_dd = "%.2f×" % (job_s / dd_time_same_bytes)
+        print("| %s | %d | %.2f | %.1f | %.1f | %.0f | %d | %s | %s |" % (
+            label, values, job_s, wall_s, vps / 1e6, nbytes / job_s / 1e6, rss // 1024, vs_ol, vs_dd))
+    print()
+    print("job s = the write alone (no JVM or Spark start-up; dd: its own time); wall s = the whole command; "
+          "medians of %d run(s); peak RSS is the largest of the runs." % (1 if a.quick else a.runs))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,39 @@
+package dev.shardinit.spark
+
+import dev.shardinit.init.Dtype
+import org.scalatest.funsuite.AnyFunSuite
+
+import java.nio.{ByteBuffer, ByteOrder}
+import java.util.SplittableRandom
+import java.util.zip.CRC32C
+
+class StatsSuite extends AnyFunSuite {
+  private def buffer(dt: Dtype, xs: Array[Double]): ByteBuffer = {
+    val b = ByteBuffer.allocate(xs.length * dt.bytes).order(ByteOrder.LITTLE_ENDIAN)
+    xs.indices.foreach(i => dt.put(b, i * dt.bytes, xs(i)))
+    b
+  }
+
+  test("min and max are exact, mean and std match a two-pass computation, the CRC is CRC-32C of the bytes") {
+    val r = new SplittableRandom(8)
+    for (dt <- Dtype.values(); n <- Seq(1, 3, 4097, 10001); offset <- Seq(0.0, 1000.0)) {
+      val xs = Array.fill(n)(dt.round(offset + r.nextGaussian() * 0.5))
+      val b = buffer(dt, xs)
+      val s = Stats.of(b, dt)
+      assert(s.min == xs.min && s.max == xs.max, s"$dt $n")
+      val mean = xs.sum / n
+      val std = math.sqrt(xs.map(x => (x - mean) * (x - mean)).sum / n)
+      assert(math.abs(s.mean - mean) <= 1e-12 * math.max(1, math.abs(mean)), s"$dt $n mean")
+      assert(math.abs(s.std - std) <= 1e-9 * math.max(std, 1e-3), s"$dt $n std ${s.std} vs $std")
+      val c = new CRC32C()
+      c.update(b.duplicate())
+      assert(s.crc32c == c.getValue.toInt)
+      assert(b.position() == 0)
+    }
+  }
+
+  test("an empty buffer has zero statistics") {
+    val s = Stats.of(ByteBuffer.allocate(0), Dtype.FLOAT32)
+    assert(s.min == 0 && s.max == 0 && s.mean == 0 && s.std == 0)
+  }
+}
