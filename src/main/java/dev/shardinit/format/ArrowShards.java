@@ -42,7 +42,7 @@ final class ArrowShards {
   static final String VALUES = "values";
   /** The list's child field: Arrow's conventional name (pyarrow's default). */
   static final String ITEM = "item";
-  private static final int IO_CHUNK = 1 << 16;
+  private static final int IO_CHUNK = 1 << 18;
 
   private ArrowShards() {}
 
@@ -120,15 +120,16 @@ final class ArrowShards {
         VectorSchemaRoot root = VectorSchemaRoot.create(schema, alloc)) {
       BigIntVector offsets = (BigIntVector) root.getVector(OFFSET);
       ListVector list = (ListVector) root.getVector(VALUES);
-      // Allocate once for the largest batch; every batch overwrites the same buffers.
+      // Allocate once for the largest batch; every batch overwrites the same buffers directly (no per-row or
+      // per-element setters): row offsets, list offsets, validity bits (nothing is null) and the values.
       offsets.allocateNew(Math.max(maxRows, 1));
       list.setInitialTotalCapacity(Math.max(maxRows, 1), Math.toIntExact(Math.max(maxElems, 1)));
       list.allocateNew();
       BaseFixedWidthVector child = (BaseFixedWidthVector) list.getDataVector();
-      ArrowBuf childValidity = child.getValidityBuffer();
-      childValidity.setOne(0L, childValidity.capacity()); // no element is null
+      ArrowBuf rowOffsets = offsets.getDataBuffer();
+      ArrowBuf listOffsets = list.getOffsetBuffer();
       ArrowBuf childData = child.getDataBuffer();
-      FSDataOutputStream stream = s.fs.create(s.path, false);
+      FSDataOutputStream stream = s.fs.create(s.path, false, ParquetShards.IO_BUFFER_BYTES);
       created = true;
       try (ArrowFileWriter w = new ArrowFileWriter(root, null, new FsWriteChannel(stream))) {
         w.start();
@@ -136,13 +137,17 @@ final class ArrowShards {
         for (int b = 0; b + 1 < cuts.length; b++) {
           int rows = cuts[b + 1] - cuts[b];
           long batchStart = element;
+          listOffsets.setInt(0L, 0);
           for (int r = 0; r < rows; r++) {
-            long len = s.lengths[cuts[b] + r];
-            offsets.set(r, s.start + element);
-            list.startNewValue(r);
-            list.endValue(r, (int) len);
-            element += len;
+            rowOffsets.setLong((long) r * Long.BYTES, s.start + element);
+            element += s.lengths[cuts[b] + r];
+            listOffsets.setInt((long) (r + 1) * Integer.BYTES, Math.toIntExact(element - batchStart));
           }
+          int elements = Math.toIntExact(element - batchStart);
+          allValid(offsets.getValidityBuffer(), rows);
+          allValid(list.getValidityBuffer(), rows);
+          allValid(child.getValidityBuffer(), elements);
+          list.setLastSet(rows - 1); // the list offsets of rows [0, rows) are set
           ByteBuffer src = s.values.duplicate();
           src.limit(Math.toIntExact(element * bytes)).position(Math.toIntExact(batchStart * bytes));
           childData.setBytes(0L, src);
@@ -156,6 +161,15 @@ final class ArrowShards {
       if (!ok && created) {
         ParquetShards.deleteQuietly(s.fs, s.path);
       }
+    }
+  }
+
+  /** Sets validity bits [0, count) (and clears the rest of the last byte, which the batch also writes). */
+  private static void allValid(ArrowBuf validity, int count) {
+    int full = count >>> 3;
+    validity.setOne(0L, full);
+    if ((count & 7) != 0) {
+      validity.setByte(full, (1 << (count & 7)) - 1);
     }
   }
 

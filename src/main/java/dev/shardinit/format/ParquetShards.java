@@ -2,26 +2,32 @@ package dev.shardinit.format;
 
 import dev.shardinit.init.Dtype;
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.parquet.HadoopReadOptions;
+import org.apache.parquet.bytes.BytesInput;
 import org.apache.parquet.column.ColumnDescriptor;
 import org.apache.parquet.column.ColumnReader;
-import org.apache.parquet.column.ParquetProperties.WriterVersion;
+import org.apache.parquet.column.Encoding;
+import org.apache.parquet.column.ParquetProperties;
 import org.apache.parquet.column.impl.ColumnReadStoreImpl;
 import org.apache.parquet.column.page.PageReadStore;
-import org.apache.parquet.conf.ParquetConfiguration;
+import org.apache.parquet.column.statistics.SizeStatistics;
+import org.apache.parquet.column.statistics.Statistics;
+import org.apache.parquet.compression.CompressionCodecFactory.BytesInputCompressor;
+import org.apache.parquet.hadoop.CodecFactory;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.ParquetFileWriter;
-import org.apache.parquet.hadoop.ParquetWriter;
-import org.apache.parquet.hadoop.api.WriteSupport;
 import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.hadoop.metadata.ParquetMetadata;
@@ -30,11 +36,9 @@ import org.apache.parquet.io.InputFile;
 import org.apache.parquet.io.OutputFile;
 import org.apache.parquet.io.PositionOutputStream;
 import org.apache.parquet.io.SeekableInputStream;
-import org.apache.parquet.io.api.Binary;
 import org.apache.parquet.io.api.Converter;
 import org.apache.parquet.io.api.GroupConverter;
 import org.apache.parquet.io.api.PrimitiveConverter;
-import org.apache.parquet.io.api.RecordConsumer;
 import org.apache.parquet.schema.GroupType;
 import org.apache.parquet.schema.LogicalTypeAnnotation;
 import org.apache.parquet.schema.MessageType;
@@ -44,7 +48,8 @@ import org.apache.parquet.schema.Type;
 import org.apache.parquet.schema.Types;
 
 /**
- * The Parquet shard file, written with parquet-java's low-level API and our own {@link WriteSupport}:
+ * The Parquet shard file, written page by page with parquet-java's low-level {@link ParquetFileWriter} (the
+ * pages encoded here, see {@link PageWriter}) and read with its column readers:
  *
  * <pre>
  * message shardinit_tensor {
@@ -59,7 +64,7 @@ import org.apache.parquet.schema.Types;
  *
  * with element type {@code float} (float32), {@code double} (float64), {@code fixed_len_byte_array(2)
  * (FLOAT16)} (float16, the IEEE half bits little-endian) or {@code int32 (INTEGER(16,false))} (bfloat16, the
- * 16-bit pattern as an unsigned integer).
+ * 16-bit pattern as an unsigned integer). Data pages v1, PLAIN values, no dictionary.
  */
 final class ParquetShards {
   static final String MESSAGE = "shardinit_tensor";
@@ -69,6 +74,15 @@ final class ParquetShards {
   static final String ELEMENT = "element";
   private static final String[] OFFSET_PATH = {OFFSET};
   private static final String[] VALUES_PATH = {VALUES, LIST, ELEMENT};
+
+  private static final VarHandle INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
+  /**
+   * The buffer size asked for when creating a file. Hadoop's default (io.file.buffer.size, 4 KiB) makes the
+   * local file system's checksummed stream issue a write per few KiB, which more than halves its throughput.
+   */
+  static final int IO_BUFFER_BYTES = 1 << 20;
 
   /** Hadoop's default settings, parsed once; every call gets its own copy. */
   private static final Configuration DEFAULTS = loaded();
@@ -143,33 +157,30 @@ final class ParquetShards {
 
   static void write(ShardFiles.Shard s, CompressionCodecName codec, long rowGroupBytes, int pageBytes)
       throws IOException {
+    MessageType schema = schema(s.dtype);
     FsOutputFile out = new FsOutputFile(s.fs, s.path);
+    CodecFactory codecs = codec == CompressionCodecName.UNCOMPRESSED ? null : new CodecFactory(conf(), pageBytes);
     boolean ok = false;
     try {
-      try (ParquetWriter<Integer> w = new Builder(out, s)
-          .withConf(conf())
-          .withWriteMode(ParquetFileWriter.Mode.CREATE)
-          .withWriterVersion(WriterVersion.PARQUET_1_0)
-          .withDictionaryEncoding(false)
-          .withByteStreamSplitEncoding(false)
-          .withBloomFilterEnabled(false)
-          .withCompressionCodec(codec)
-          .withRowGroupSize(rowGroupBytes)
-          .withPageSize(pageBytes)
-          // Rows can be megabytes: check page and row group sizes after every row (parquet-java otherwise
-          // checks after 100 rows, or schedules the next check from the average row size so far, which a
-          // one-element first row makes far too late), so a row group never grows past its size by more
-          // than one row.
-          .withMinRowCountForPageSizeCheck(1)
-          .withMaxRowCountForPageSizeCheck(1)
-          .withValidation(false)
-          .build()) {
-        for (int i = 0; i < s.lengths.length; i++) {
-          w.write(i);
+      // parquet-java's default writer settings, as its own ParquetWriter uses them: page CRCs, column and
+      // offset indexes with size statistics, column index min/max truncated to 64 bytes
+      ParquetProperties props = ParquetProperties.builder().build();
+      try (ParquetFileWriter w = new ParquetFileWriter(out, schema, ParquetFileWriter.Mode.CREATE, rowGroupBytes, 0,
+          null, props)) {
+        try {
+          new PageWriter(s, w, schema, codec, codecs == null ? null : codecs.getCompressor(codec), pageBytes)
+              .writeRowGroups(rowGroupBytes);
+          w.end(new LinkedHashMap<>(s.metadata));
+        } catch (Throwable t) {
+          w.abort(); // close without flushing; the file is deleted below
+          throw t;
         }
       }
       ok = true;
     } finally {
+      if (codecs != null) {
+        codecs.release();
+      }
       if (!ok && out.created) {
         deleteQuietly(s.fs, s.path);
       }
@@ -184,130 +195,350 @@ final class ParquetShards {
     }
   }
 
-  private static final class Builder extends ParquetWriter.Builder<Integer, Builder> {
-    private final ShardFiles.Shard shard;
-
-    Builder(OutputFile file, ShardFiles.Shard shard) {
-      super(file);
-      this.shard = shard;
-    }
-
-    @Override
-    protected Builder self() {
-      return this;
-    }
-
-    @Override
-    @SuppressWarnings("deprecation") // abstract in ParquetWriter.Builder, so it must be implemented
-    protected WriteSupport<Integer> getWriteSupport(Configuration conf) {
-      return new PieceWriteSupport(shard);
-    }
-
-    @Override
-    protected WriteSupport<Integer> getWriteSupport(ParquetConfiguration conf) {
-      return new PieceWriteSupport(shard);
-    }
+  /** Bytes one element takes in a PLAIN page: bfloat16 patterns are stored as INT32. */
+  static int storedBytes(Dtype dt) {
+    return dt == Dtype.BFLOAT16 ? 4 : dt.bytes();
   }
 
-  /** Writes piece i of the shard as one record. */
-  private static final class PieceWriteSupport extends WriteSupport<Integer> {
-    private final ShardFiles.Shard s;
-    private final MessageType schema;
-    private final long[] firstElement;
-    private final byte[] half = new byte[2];
-    private final Binary halfBinary = Binary.fromReusedByteArray(half);
-    private RecordConsumer rc;
+  /**
+   * Encodes the shard's pages itself and hands them to {@link ParquetFileWriter}, which writes page headers
+   * (with CRC), column chunk metadata, column and offset indexes and the footer.
+   *
+   * <p>Row groups and pages hold whole rows: a row group holds rows while their values (and offsets) fit in
+   * the row group size, a values page rows while their values fit in the page size and there are at most
+   * {@link #PAGE_ROW_LIMIT} of them; a row larger than either is a row group or page of its own.
+   *
+   * <p>A data page (v1) of the {@code values.list.element} column (max repetition and definition level 1) is
+   * the repetition levels, then the definition levels, each RLE/bit-packed-hybrid encoded (bit width 1) behind
+   * its 4-byte little-endian length, then the PLAIN values. A row of L elements has repetition levels 0 then
+   * L - 1 ones, written as RLE runs (consecutive one-element rows share one run of zeros); every definition
+   * level is 1 (lists are never empty, elements never null): one run. PLAIN values are the raw little-endian
+   * bits, so the caller's bytes are copied as they are, except that bfloat16 patterns widen to 4 bytes.
+   * {@code offset} (required, not repeated) has no levels: its pages are PLAIN int64s only.
+   *
+   * <p>Statistics: null_count 0 and exact min/max per page (feeding the column index) and per chunk, ordered
+   * as the Parquet spec says for the column's type (IEEE 754 for float, double and FLOAT16; unsigned for the
+   * bfloat16 patterns), with a zero minimum written as -0 and a zero maximum as +0. A chunk holding a NaN gets
+   * no min/max and no column index (NaN has no place in that order).
+   */
+  private static final class PageWriter {
+    /** Most rows in a page: parquet-java's default page row count limit, which the files always had. */
+    private static final int PAGE_ROW_LIMIT = ParquetProperties.DEFAULT_PAGE_ROW_COUNT_LIMIT;
+    /** Longest RLE run written: the run header (count << 1) stays a positive 32-bit int. */
+    private static final int MAX_RUN = (1 << 30) - 1;
+    /** Most bytes of one RLE run at bit width 1: a 5-byte varint header and the 1-byte value. */
+    private static final int RUN_BYTES = 6;
 
-    PieceWriteSupport(ShardFiles.Shard s) {
+    private final ShardFiles.Shard s;
+    private final ParquetFileWriter w;
+    private final CompressionCodecName codec;
+    private final BytesInputCompressor compressor; // null: uncompressed
+    private final int pageBytes;
+    private final ColumnDescriptor offCol;
+    private final ColumnDescriptor valCol;
+    private final int stored;
+    /** The page being encoded (levels and values), reused for every page. */
+    private byte[] page = new byte[0];
+    // the page's values as numbers, for the min/max loop (and bfloat16's widening)
+    private float[] floats = new float[0];
+    private double[] doubles = new double[0];
+    private short[] shorts = new short[0];
+    private int[] ints = new int[0];
+    // the last page's min and max (bits of the stored type) and whether it held a NaN
+    private long min;
+    private long max;
+    private boolean nan;
+
+    PageWriter(ShardFiles.Shard s, ParquetFileWriter w, MessageType schema, CompressionCodecName codec,
+        BytesInputCompressor compressor, int pageBytes) {
       this.s = s;
-      this.schema = schema(s.dtype);
-      this.firstElement = new long[s.lengths.length];
-      long at = 0;
-      for (int i = 0; i < s.lengths.length; i++) {
-        firstElement[i] = at;
-        at += s.lengths[i];
+      this.w = w;
+      this.codec = codec;
+      this.compressor = compressor;
+      this.pageBytes = pageBytes;
+      this.offCol = schema.getColumnDescription(OFFSET_PATH);
+      this.valCol = schema.getColumnDescription(VALUES_PATH);
+      this.stored = storedBytes(s.dtype);
+      if (offCol.getMaxRepetitionLevel() != 0 || offCol.getMaxDefinitionLevel() != 0
+          || valCol.getMaxRepetitionLevel() != 1 || valCol.getMaxDefinitionLevel() != 1) {
+        throw new AssertionError("unexpected levels in " + schema);
       }
     }
 
-    @Override
-    @SuppressWarnings("deprecation") // abstract in WriteSupport, so it must be implemented
-    public WriteContext init(Configuration configuration) {
-      return new WriteContext(schema, new LinkedHashMap<>(s.metadata));
+    void writeRowGroups(long rowGroupBytes) throws IOException {
+      long[] lengths = s.lengths;
+      int row = 0;
+      long element = 0;
+      w.start();
+      while (row < lengths.length) {
+        int end = row;
+        long bytes = 0;
+        long elements = 0;
+        do {
+          long b = lengths[end] * stored + Long.BYTES;
+          if (end > row && bytes + b > rowGroupBytes) {
+            break;
+          }
+          bytes += b;
+          elements += lengths[end++];
+        } while (end < lengths.length);
+        w.startBlock(end - row);
+        offsetChunk(row, end, element);
+        valuesChunk(row, end, element, elements);
+        w.endBlock();
+        row = end;
+        element += elements;
+      }
     }
 
-    @Override
-    public WriteContext init(ParquetConfiguration configuration) {
-      return new WriteContext(schema, new LinkedHashMap<>(s.metadata));
+    private void ensure(int bytes) {
+      if (page.length < bytes) {
+        page = new byte[Math.max(bytes, (int) Math.min(Integer.MAX_VALUE - 8, page.length * 3L / 2))];
+      }
     }
 
-    @Override
-    public void prepareForWrite(RecordConsumer recordConsumer) {
-      this.rc = recordConsumer;
+    /**
+     * The offsets of rows [from, to), whose first element is the shard's element {@code element}. The column has
+     * no levels; its pages name BIT_PACKED as their level encoding, as parquet-java's own writer does for such
+     * columns (so the chunk's encodings stay [BIT_PACKED, PLAIN]).
+     */
+    @SuppressWarnings("deprecation") // Encoding.BIT_PACKED
+    private void offsetChunk(int from, int to, long element) throws IOException {
+      PrimitiveType type = offCol.getPrimitiveType();
+      int perPage = Math.max(1, Math.min(PAGE_ROW_LIMIT, pageBytes / Long.BYTES));
+      w.startColumn(offCol, to - from, codec);
+      long offset = s.start + element;
+      for (int r = from; r < to; ) {
+        int n = Math.min(perPage, to - r);
+        ensure(n * Long.BYTES);
+        long first = offset;
+        long last = offset;
+        for (int i = 0; i < n; i++) {
+          LONG.set(page, i * Long.BYTES, offset);
+          last = offset;
+          offset += s.lengths[r + i];
+        }
+        Statistics<?> st = Statistics.getBuilderForReading(type)
+            .withMin(le(first, Long.BYTES)).withMax(le(last, Long.BYTES)).withNumNulls(0).build();
+        writePage(n, n * Long.BYTES, st, n, Encoding.BIT_PACKED, new SizeStatistics(type, 0, List.of(), List.of()));
+        r += n;
+      }
+      w.endColumn();
     }
 
-    @Override
-    public void write(Integer piece) {
-      int i = piece;
-      long first = firstElement[i];
-      int n = Math.toIntExact(s.lengths[i]);
-      int bytes = s.dtype.bytes();
-      int p = Math.toIntExact(first * bytes);
+    /** The values of rows [from, to): {@code elements} elements from the shard's element {@code element}. */
+    private void valuesChunk(int from, int to, long element, long elements) throws IOException {
+      PrimitiveType type = valCol.getPrimitiveType();
+      long[] lengths = s.lengths;
+      w.startColumn(valCol, elements, codec);
+      boolean chunkNaN = false;
+      for (int r = from; r < to; ) {
+        int end = r;
+        long n = 0;
+        do {
+          if (end > r && ((n + lengths[end]) * stored > pageBytes || end - r == PAGE_ROW_LIMIT)) {
+            break;
+          }
+          n += lengths[end++];
+        } while (end < to);
+        int rows = end - r;
+        int count = Math.toIntExact(n);
+        int valueBytes = Math.toIntExact(n * stored);
+        // runs: at most one of zeros and one of ones per row, one of ones per extra MAX_RUN, one per MAX_RUN of
+        // definition levels
+        int levelBytes = 2 * Integer.BYTES + RUN_BYTES * (2 * rows + 3 + 2 * (count / MAX_RUN));
+        ensure(Math.addExact(levelBytes, valueBytes));
+        int at = Integer.BYTES;
+        at = repetitionLevels(r, end, at);
+        INT.set(page, 0, at - Integer.BYTES);
+        int dl = at;
+        at = runs(page, at + Integer.BYTES, count, 1);
+        INT.set(page, dl, at - dl - Integer.BYTES);
+        values(element * s.dtype.bytes(), count, at);
+        Statistics<?> st;
+        if (nan) {
+          chunkNaN = true;
+          st = Statistics.getBuilderForReading(type).withNumNulls(0).build();
+        } else {
+          st = Statistics.getBuilderForReading(type)
+              .withMin(le(min, stored)).withMax(le(max, stored)).withNumNulls(0).build();
+        }
+        List<Long> repetition = List.of((long) rows, n - rows);
+        writePage(count, at + valueBytes, st, rows, Encoding.RLE, new SizeStatistics(type, 0, repetition, List.of()));
+        r = end;
+        element += n;
+      }
+      if (chunkNaN) {
+        // no min/max for the chunk, and no column index: NaN is outside the order statistics use
+        w.invalidateStatistics(Statistics.getBuilderForReading(type).withNumNulls(0).build());
+      }
+      w.endColumn();
+    }
+
+    private void writePage(int valueCount, int size, Statistics<?> st, int rows, Encoding levels, SizeStatistics ss)
+        throws IOException {
+      BytesInput raw = BytesInput.from(page, 0, size);
+      BytesInput bytes = compressor == null ? raw : compressor.compress(raw);
+      w.writeDataPage(valueCount, size, bytes, st, rows, levels, levels, Encoding.PLAIN, null, null, ss);
+    }
+
+    /** Repetition levels of rows [from, to) at {@code at}; returns the end. */
+    private int repetitionLevels(int from, int to, int at) {
+      byte[] b = page;
+      int zeros = 0; // pending row starts (level 0) not yet written
+      for (int r = from; r < to; r++) {
+        long len = s.lengths[r];
+        zeros++;
+        if (len > 1) {
+          at = runs(b, at, zeros, 0);
+          zeros = 0;
+          at = runs(b, at, len - 1, 1);
+        }
+      }
+      return runs(b, at, zeros, 0);
+    }
+
+    /** RLE runs of {@code count} levels of {@code value} (bit width 1) at {@code at}; returns the end. */
+    private static int runs(byte[] b, int at, long count, int value) {
+      while (count > 0) {
+        int n = (int) Math.min(count, MAX_RUN);
+        int header = n << 1; // the low bit 0 marks an RLE run
+        while ((header & ~0x7F) != 0) {
+          b[at++] = (byte) ((header & 0x7F) | 0x80);
+          header >>>= 7;
+        }
+        b[at++] = (byte) header;
+        b[at++] = (byte) value; // the value in ceil(1 / 8) = 1 byte
+        count -= n;
+      }
+      return at;
+    }
+
+    /**
+     * The PLAIN encoding of {@code count} elements from source byte {@code src} at page offset {@code at}, and
+     * their min, max and NaN flag. The values are also copied into a primitive array for the min/max loop,
+     * which the JIT compiles far better than one over bytes.
+     */
+    private void values(long src, int count, int at) {
       ByteBuffer v = s.values;
-      RecordConsumer c = rc;
-      c.startMessage();
-      c.startField(OFFSET, 0);
-      c.addLong(s.start + first);
-      c.endField(OFFSET, 0);
-      c.startField(VALUES, 1);
-      c.startGroup();
-      c.startField(LIST, 0);
+      int from = Math.toIntExact(src);
       switch (s.dtype) {
-        case FLOAT32:
-          for (int k = 0; k < n; k++, p += 4) {
-            c.startGroup();
-            c.startField(ELEMENT, 0);
-            c.addFloat(v.getFloat(p));
-            c.endField(ELEMENT, 0);
-            c.endGroup();
+        case FLOAT32: {
+          v.get(from, page, at, count * 4);
+          float[] f = floats(count);
+          view(at, count * 4).asFloatBuffer().get(f, 0, count);
+          float lo = Float.POSITIVE_INFINITY;
+          float hi = Float.NEGATIVE_INFINITY;
+          for (int i = 0; i < count; i++) { // Math.min/max: a NaN makes both NaN
+            lo = Math.min(lo, f[i]);
+            hi = Math.max(hi, f[i]);
           }
+          nan = Float.isNaN(lo);
+          min = Float.floatToRawIntBits(lo == 0f ? -0f : lo) & 0xFFFFFFFFL;
+          max = Float.floatToRawIntBits(hi == 0f ? 0f : hi) & 0xFFFFFFFFL;
           break;
-        case FLOAT64:
-          for (int k = 0; k < n; k++, p += 8) {
-            c.startGroup();
-            c.startField(ELEMENT, 0);
-            c.addDouble(v.getDouble(p));
-            c.endField(ELEMENT, 0);
-            c.endGroup();
+        }
+        case FLOAT64: {
+          v.get(from, page, at, count * 8);
+          double[] d = doubles(count);
+          view(at, count * 8).asDoubleBuffer().get(d, 0, count);
+          double lo = Double.POSITIVE_INFINITY;
+          double hi = Double.NEGATIVE_INFINITY;
+          for (int i = 0; i < count; i++) {
+            lo = Math.min(lo, d[i]);
+            hi = Math.max(hi, d[i]);
           }
+          nan = Double.isNaN(lo);
+          min = Double.doubleToRawLongBits(lo == 0d ? -0d : lo);
+          max = Double.doubleToRawLongBits(hi == 0d ? 0d : hi);
           break;
-        case FLOAT16:
-          // Parquet's FLOAT16 is the IEEE binary16 bits, little-endian, in a 2-byte FLBA: copy them as they are.
-          for (int k = 0; k < n; k++, p += 2) {
-            half[0] = v.get(p);
-            half[1] = v.get(p + 1);
-            c.startGroup();
-            c.startField(ELEMENT, 0);
-            c.addBinary(halfBinary);
-            c.endField(ELEMENT, 0);
-            c.endGroup();
+        }
+        case FLOAT16: {
+          // IEEE binary16 bits, ordered by key: +magnitude for positive, -magnitude for negative (+0 = -0)
+          v.get(from, page, at, count * 2);
+          short[] h = shorts(count);
+          view(at, count * 2).asShortBuffer().get(h, 0, count);
+          int lo = Integer.MAX_VALUE;
+          int hi = Integer.MIN_VALUE;
+          int maxMag = 0;
+          for (int i = 0; i < count; i++) {
+            int x = h[i];
+            int mag = x & 0x7FFF;
+            int sign = x >> 31; // -1 for negative, else 0
+            int key = (mag ^ sign) - sign;
+            lo = Math.min(lo, key);
+            hi = Math.max(hi, key);
+            maxMag = Math.max(maxMag, mag);
           }
+          nan = maxMag > 0x7C00; // exponent all ones, fraction not zero
+          min = lo <= 0 ? 0x8000 | -lo : lo; // a zero minimum is -0
+          max = hi < 0 ? 0x8000 | -hi : hi; // a zero maximum is +0
           break;
-        case BFLOAT16:
-          for (int k = 0; k < n; k++, p += 2) {
-            c.startGroup();
-            c.startField(ELEMENT, 0);
-            c.addInteger(v.getShort(p) & 0xFFFF);
-            c.endField(ELEMENT, 0);
-            c.endGroup();
+        }
+        case BFLOAT16: {
+          // the 16-bit pattern as an unsigned INT32, ordered as unsigned integers
+          short[] h = shorts(count);
+          v.asShortBuffer().get(from / 2, h, 0, count); // v is little-endian: so is the view
+          int[] w = ints(count);
+          int lo = Integer.MAX_VALUE;
+          int hi = Integer.MIN_VALUE;
+          for (int i = 0; i < count; i++) {
+            int x = h[i] & 0xFFFF;
+            w[i] = x;
+            lo = Math.min(lo, x);
+            hi = Math.max(hi, x);
           }
+          view(at, count * 4).asIntBuffer().put(w, 0, count);
+          nan = false; // an integer column: NaN patterns are numbers like any other here
+          min = lo;
+          max = hi;
           break;
+        }
         default:
           throw new AssertionError(s.dtype);
       }
-      c.endField(LIST, 0);
-      c.endGroup();
-      c.endField(VALUES, 1);
-      c.endMessage();
+    }
+
+    /** A little-endian view of page bytes [at, at + length). */
+    private ByteBuffer view(int at, int length) {
+      return ByteBuffer.wrap(page, at, length).slice().order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    private float[] floats(int n) {
+      if (floats.length < n) {
+        floats = new float[n];
+      }
+      return floats;
+    }
+
+    private double[] doubles(int n) {
+      if (doubles.length < n) {
+        doubles = new double[n];
+      }
+      return doubles;
+    }
+
+    private short[] shorts(int n) {
+      if (shorts.length < n) {
+        shorts = new short[n];
+      }
+      return shorts;
+    }
+
+    private int[] ints(int n) {
+      if (ints.length < n) {
+        ints = new int[n];
+      }
+      return ints;
+    }
+
+    /** The low {@code bytes} bytes of {@code x}, little-endian: a PLAIN value for statistics. */
+    private static byte[] le(long x, int bytes) {
+      byte[] b = new byte[bytes];
+      for (int i = 0; i < bytes; i++) {
+        b[i] = (byte) (x >>> (8 * i));
+      }
+      return b;
     }
   }
 
@@ -324,7 +555,7 @@ final class ParquetShards {
 
     @Override
     public PositionOutputStream create(long blockSizeHint) throws IOException {
-      FSDataOutputStream out = fs.create(path, false);
+      FSDataOutputStream out = fs.create(path, false, IO_BUFFER_BYTES);
       created = true;
       return HadoopStreams.wrap(out);
     }

@@ -59,7 +59,8 @@ public final class ShardFiles {
 
   /**
    * {@link #write} in Parquet with the given compression codec, row group size and page size (bytes). Values
-   * are PLAIN-encoded (no dictionary), in data pages v1.
+   * are PLAIN-encoded (no dictionary), in data pages v1 with CRCs; row groups and pages hold whole rows; chunks
+   * and pages carry min/max/null_count statistics (column and offset indexes).
    */
   public static void writeParquet(FileSystem fs, Path path, Dtype dtype, long start, long[] pieceLengths,
       ByteBuffer valuesLE, Map<String, String> metadata, CompressionCodecName codec, long rowGroupBytes,

@@ -84,8 +84,10 @@ public final class Generator {
       LongAccumulator shardsDone = counters.shards;
       LongAccumulator bytesDone = counters.bytes;
       JavaRDD<Plan.Task> rdd = jsc.parallelize(tasks, slices);
-      spark.sparkContext().setJobDescription("shardinit generate: " + tasks.size() + " tasks");
-      receipts = rdd.mapPartitions((Iterator<Plan.Task> it) -> {
+      String group = "shardinit-generate-" + System.nanoTime();
+      spark.sparkContext().setJobGroup(group, "shardinit generate: " + tasks.size() + " tasks", true);
+      try {
+        receipts = rdd.mapPartitions((Iterator<Plan.Task> it) -> {
         TaskContext tc = TaskContext.get();
         String attempt = "attempt-" + tc.stageId() + "-" + tc.stageAttemptNumber() + "-" + tc.taskAttemptId();
         Path o = new Path(outUri);
@@ -105,11 +107,46 @@ public final class Generator {
         }
         return mine.iterator();
       }).collect();
+      } catch (RuntimeException e) {
+        // A failed job may leave sibling tasks still writing: stop them and wait, so that the caller's clean-up
+        // is not undone by a late task.
+        spark.sparkContext().cancelJobGroup(group);
+        awaitIdle(spark, 60_000);
+        throw e;
+      } finally {
+        spark.sparkContext().clearJobGroup();
+      }
     }
     Map<String, Object> manifest = manifest(plan, seed, format, receipts);
     removeStrays(fs, out, receipts);
     commit(fs, out, manifest);
     return manifest;
+  }
+
+  /** Waits until no stage is active and no executor runs a task (or the timeout passes). */
+  static void awaitIdle(SparkSession spark, long timeoutMillis) {
+    long deadline = System.currentTimeMillis() + timeoutMillis;
+    while (busy(spark) && System.currentTimeMillis() < deadline) {
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException ie) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
+  private static boolean busy(SparkSession spark) {
+    org.apache.spark.SparkStatusTracker st = spark.sparkContext().statusTracker();
+    if (st.getActiveStageIds().length > 0) {
+      return true;
+    }
+    for (org.apache.spark.SparkExecutorInfo e : st.getExecutorInfos()) {
+      if (e.numRunningTasks() > 0) {
+        return true;
+      }
+    }
+    return false;
   }
 
   static Map<String, Object> manifest(Plan plan, long seed, FileFormat format, List<Receipt> receipts) {
