@@ -1,6 +1,7 @@
 package dev.shardinit.init;
 
 import dev.shardinit.rng.Sampler;
+import dev.shardinit.rng.Scratch;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Collections;
@@ -108,10 +109,10 @@ public final class Initializer {
     ByteBuffer le = dst.duplicate().order(ByteOrder.LITTLE_ENDIAN);
     int at = dst.position();
     double[] values = new double[Sampler.CHUNK];
-    int[] words = new int[2 * Sampler.CHUNK];
+    Scratch scratch = new Scratch();
     for (long i = start; i < end; i += Sampler.CHUNK) {
       int n = (int) Math.min(Sampler.CHUNK, end - i);
-      sampler.sample(i, n, values, words);
+      sampler.sample(i, n, values, scratch);
       at = encode(dt, values, n, le, at);
     }
     dst.position(at);

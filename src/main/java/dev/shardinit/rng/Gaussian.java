@@ -32,7 +32,6 @@ public final class Gaussian {
       A7 = A[7];
   private static final double B1 = B[1], B2 = B[2], B3 = B[3], B4 = B[4], B5 = B[5], B6 = B[6], B7 = B[7];
 
-  private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
   private static final long CENTRAL_LIMIT_BITS = Double.doubleToRawLongBits(0.425);
   private static final long SQRT2_BITS = Double.doubleToRawLongBits(DetMath.SQRT2);
@@ -59,6 +58,11 @@ public final class Gaussian {
    * every element in one branch-free pass (which the JIT vectorises), then the tail elements are redone.
    */
   public static void quantiles(double[] p, double[] z, int n) {
+    quantiles(p, z, n, new Scratch());
+  }
+
+  /** As {@link #quantiles(double[], double[], int)}, with the caller's scratch space. */
+  public static void quantiles(double[] p, double[] z, int n, Scratch t) {
     if (n > Sampler.CHUNK) {
       throw new IllegalArgumentException("at most " + Sampler.CHUNK + " values at a time, got " + n);
     }
@@ -72,7 +76,6 @@ public final class Gaussian {
     // Gather the tail elements (branch-free), then evaluate the tail formula over them in passes whose
     // inner loops run across elements, so the long Horner chains overlap (and vectorise) instead of
     // waiting on each other. Every element sees the same operations in the same order as quantile().
-    Scratch t = SCRATCH.get();
     int[] idx = t.idx;
     int m = 0;
     for (int k = 0; k < n; k++) {
@@ -138,13 +141,6 @@ public final class Gaussian {
     }
   }
 
-  private static final class Scratch {
-    final int[] idx = new int[Sampler.CHUNK];
-    final double[] a = new double[Sampler.CHUNK];
-    final double[] b = new double[Sampler.CHUNK];
-    final double[] c = new double[Sampler.CHUNK];
-    final double[] d = new double[Sampler.CHUNK];
-  }
 
   private static double tail(double p, double q) {
     double r = q < 0 ? p : 1.0 - p;

@@ -46,7 +46,7 @@ public final class Orthogonal implements Sampler {
   }
 
   @Override
-  public void sample(long start, int n, double[] out, int[] words) {
+  public void sample(long start, int n, double[] out, Scratch scratch) {
     double[][] q = matrix();
     boolean transposed = rows < cols;
     for (int k = 0; k < n; k++) {
@@ -82,10 +82,11 @@ public final class Orthogonal implements Sampler {
     // Fill A from G = the first rows*cols draws of the stream, row-major.
     int chunk = Sampler.CHUNK;
     int[] words = new int[2 * chunk];
+    int[][] lanes = new int[4][Stream.BULK];
     long total = rows * cols;
     for (long i0 = 0; i0 < total; i0 += chunk) {
       int len = (int) Math.min(chunk, total - i0);
-      stream.words(2 * i0, 2 * len, words);
+      stream.words(2 * i0, 2 * len, words, lanes);
       for (int k = 0; k < len; k++) {
         long i = i0 + k;
         int r = (int) (i / cols);

@@ -5,13 +5,13 @@ package dev.shardinit.rng;
  * sampler's parameters and the element's index. Values are rounded to the tensor's dtype by the caller.
  */
 public interface Sampler {
-  /** Largest {@code n} a caller may pass; callers' scratch arrays hold {@code 2 * CHUNK} words. */
+  /** Largest {@code n} a caller may pass. */
   int CHUNK = 2048;
 
   /**
    * Stores the values of elements {@code start .. start+n-1} in {@code out[0..n-1]}.
    *
-   * @param words scratch of at least {@code 2 * n} ints, contents undefined on entry and exit
+   * @param scratch working arrays of the calling thread, contents undefined on entry and exit
    */
-  void sample(long start, int n, double[] out, int[] words);
+  void sample(long start, int n, double[] out, Scratch scratch);
 }

@@ -9,7 +9,7 @@ public final class Samplers {
     final double width = hi - lo;
     return new UnitSampler(s, wide) {
       @Override
-      void map(double[] u, int n) {
+      void map(double[] u, int n, Scratch scratch) {
         for (int k = 0; k < n; k++) {
           u[k] = lo + width * u[k];
         }
@@ -21,9 +21,9 @@ public final class Samplers {
   public static Sampler normal(Stream s, boolean wide, double mean, double std) {
     return new UnitSampler(s, wide) {
       @Override
-      void map(double[] u, int n) {
-        double[] z = tmp(n);
-        Gaussian.quantiles(u, z, n);
+      void map(double[] u, int n, Scratch scratch) {
+        double[] z = scratch.values;
+        Gaussian.quantiles(u, z, n, scratch);
         for (int k = 0; k < n; k++) {
           u[k] = mean + std * z[k];
         }
@@ -48,12 +48,12 @@ public final class Samplers {
     final double dp = Gaussian.cdf(hi) - pLo;
     return new UnitSampler(s, wide) {
       @Override
-      void map(double[] u, int n) {
-        double[] zs = tmp(n);
+      void map(double[] u, int n, Scratch scratch) {
+        double[] zs = scratch.values;
         for (int k = 0; k < n; k++) {
           u[k] = pLo + u[k] * dp;
         }
-        Gaussian.quantiles(u, zs, n);
+        Gaussian.quantiles(u, zs, n, scratch);
         for (int k = 0; k < n; k++) {
           double z = zs[k];
           if (z < lo) {
@@ -78,12 +78,12 @@ public final class Samplers {
 
   /** Every element equal to {@code value}. */
   public static Sampler constant(double value) {
-    return (start, n, out, words) -> java.util.Arrays.fill(out, 0, n, value);
+    return (start, n, out, scratch) -> java.util.Arrays.fill(out, 0, n, value);
   }
 
   /** The rows x cols identity (eye_): 1 where row == column. */
   public static Sampler eye(long cols) {
-    return (start, n, out, words) -> {
+    return (start, n, out, scratch) -> {
       for (int k = 0; k < n; k++) {
         long i = start + k;
         out[k] = i / cols == i % cols ? 1.0 : 0.0;
@@ -106,7 +106,7 @@ public final class Samplers {
     final long kernel = spatial;
     final long centreOffset = centre;
     final long in = shape[1];
-    return (start, n, out, words) -> {
+    return (start, n, out, scratch) -> {
       for (int k = 0; k < n; k++) {
         long i = start + k;
         long sp = i % kernel;
@@ -127,8 +127,8 @@ public final class Samplers {
       double std) {
     final Sampler normal = normal(values, wide, 0.0, std);
     final KeyedPermutation perm = new KeyedPermutation(perms, rows);
-    return (start, n, out, words) -> {
-      normal.sample(start, n, out, words);
+    return (start, n, out, scratch) -> {
+      normal.sample(start, n, out, scratch);
       if (zeros == 0) {
         return;
       }

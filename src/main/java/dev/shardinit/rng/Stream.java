@@ -25,9 +25,8 @@ public final class Stream {
   /** The domain of the per-column permutations behind sparse_. */
   public static final String SPARSE = "sparse";
 
-  /** Blocks computed together by {@link Philox4x32#blocks}; scratch of 4 lanes each, per thread. */
-  private static final int BULK = 256;
-  private static final ThreadLocal<int[][]> LANES = ThreadLocal.withInitial(() -> new int[4][BULK]);
+  /** Blocks computed together by {@link Philox4x32#blocks}. */
+  static final int BULK = 256;
 
   final int k0;
   final int k1;
@@ -67,6 +66,11 @@ public final class Stream {
 
   /** Stores words {@code first .. first+n-1} of this stream in {@code out[0..n-1]}. */
   public void words(long first, int n, int[] out) {
+    words(first, n, out, new int[4][BULK]);
+  }
+
+  /** As {@link #words(long, int, int[])}, with the caller's lane scratch (four arrays of {@link #BULK}). */
+  void words(long first, int n, int[] out, int[][] lanes) {
     int[] blk = new int[4];
     long b = first >>> 2;
     int lane = (int) (first & 3);
@@ -80,7 +84,6 @@ public final class Stream {
     }
     int full = (n - o) >>> 2;
     if (full > 0) {
-      int[][] lanes = LANES.get();
       for (int done = 0; done < full; ) {
         int m = Math.min(full - done, BULK);
         Philox4x32.blocks(b, m, s0, s1, k0, k1, lanes, out, o);

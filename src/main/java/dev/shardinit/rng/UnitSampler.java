@@ -13,34 +13,23 @@ abstract class UnitSampler implements Sampler {
     this.wide = wide;
   }
 
-  /** Scratch for the bulk passes; one per thread because a sampler is shared by the threads that fill. */
-  private static final ThreadLocal<double[]> TMP = ThreadLocal.withInitial(() -> new double[CHUNK]);
-
-  static double[] tmp(int n) {
-    double[] t = TMP.get();
-    if (t.length < n) {
-      t = new double[n];
-      TMP.set(t);
-    }
-    return t;
-  }
-
   @Override
-  public final void sample(long start, int n, double[] out, int[] words) {
+  public final void sample(long start, int n, double[] out, Scratch scratch) {
+    int[] words = scratch.words;
     if (wide) {
-      stream.words(2 * start, 2 * n, words);
+      stream.words(2 * start, 2 * n, words, scratch.lanes);
       for (int k = 0; k < n; k++) {
         out[k] = Unit.of64(words[2 * k], words[2 * k + 1]);
       }
     } else {
-      stream.words(start, n, words);
+      stream.words(start, n, words, scratch.lanes);
       for (int k = 0; k < n; k++) {
         out[k] = Unit.of32(words[k]);
       }
     }
-    map(out, n);
+    map(out, n, scratch);
   }
 
   /** Replaces each uniform {@code u[k]}, k &lt; n, by the element value. */
-  abstract void map(double[] u, int n);
+  abstract void map(double[] u, int n, Scratch scratch);
 }

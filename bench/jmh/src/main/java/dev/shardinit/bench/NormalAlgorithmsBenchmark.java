@@ -2,6 +2,7 @@ package dev.shardinit.bench;
 
 import dev.shardinit.rng.Gaussian;
 import dev.shardinit.rng.Sampler;
+import dev.shardinit.rng.Scratch;
 import dev.shardinit.rng.Stream;
 import dev.shardinit.rng.Unit;
 import java.util.SplittableRandom;
@@ -53,6 +54,7 @@ public class NormalAlgorithmsBenchmark {
   private double[] out;
   private final double[] bulkU = new double[Sampler.CHUNK];
   private final double[] bulkZ = new double[Sampler.CHUNK];
+  private final Scratch scratch = new Scratch();
   private long next;
 
   @Setup(Level.Trial)
@@ -82,7 +84,7 @@ public class NormalAlgorithmsBenchmark {
       for (int k = 0; k < Sampler.CHUNK; k++) {
         u[k] = Unit.of32(w[c + k]);
       }
-      Gaussian.quantiles(u, bulkZ, Sampler.CHUNK);
+      Gaussian.quantiles(u, bulkZ, Sampler.CHUNK, scratch);
       System.arraycopy(bulkZ, 0, o, c, Sampler.CHUNK);
     }
     return o;
