@@ -6,6 +6,7 @@ import dev.shardinit.plan.Plan;
 import dev.shardinit.spark.Fs;
 import dev.shardinit.spark.Generator;
 import dev.shardinit.spark.Progress;
+import dev.shardinit.spark.Warmup;
 import dev.shardinit.spec.JobSpec;
 import java.io.IOException;
 import java.util.Locale;
@@ -54,12 +55,15 @@ final class Generate implements Callable<Integer> {
     }
     FileFormat format = FileFormat.parse(spec.format());
     long t0 = System.nanoTime();
+    Thread warmup = Warmup.start(plan);
     try (Sessions.Handle h = Sessions.open("shardinit generate")) {
       Path outPath = new Path(out);
       FileSystem fs = Fs.of(outPath, h.spark.sparkContext().hadoopConfiguration());
       prepare(fs, outPath);
       Progress progress = new Progress(System.err, System.console() != null, plan.shardCount(), plan.totalBytes());
       boolean ok = false;
+      warmup.join(10_000); // at most a few seconds, and only when Spark started faster than that
+      warmup.interrupt();
       genStart = System.nanoTime();
       try {
         Generator.run(h.spark, plan, spec.seed(), format, outPath, partitions == null ? 0 : partitions, progress::start);
