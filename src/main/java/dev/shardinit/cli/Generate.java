@@ -55,7 +55,7 @@ final class Generate implements Callable<Integer> {
     }
     FileFormat format = FileFormat.parse(spec.format());
     long t0 = System.nanoTime();
-    Thread warmup = Warmup.start(plan);
+    Thread warmup = Warmup.start(plan, format);
     try (Sessions.Handle h = Sessions.open("shardinit generate")) {
       Path outPath = new Path(out);
       FileSystem fs = Fs.of(outPath, h.spark.sparkContext().hadoopConfiguration());

@@ -107,11 +107,15 @@ public final class Generator {
         }
         return mine.iterator();
       }).collect();
+        // A speculative copy that lost the race may still be finishing its temporary file: wait for it, so the
+        // clean-up below sees (and removes) everything it wrote.
+        awaitIdle(spark, group, 60_000);
       } catch (RuntimeException e) {
         // A failed job may leave sibling tasks still writing: stop them and wait, so that the caller's clean-up
         // is not undone by a late task.
         spark.sparkContext().cancelJobGroup(group);
-        awaitIdle(spark, 60_000);
+        awaitIdle(spark, group, 60_000);
+        awaitExecutorsIdle(spark, 60_000); // killed tasks can outlive their stage's bookkeeping
         throw e;
       } finally {
         spark.sparkContext().clearJobGroup();
@@ -123,10 +127,10 @@ public final class Generator {
     return manifest;
   }
 
-  /** Waits until no stage is active and no executor runs a task (or the timeout passes). */
-  static void awaitIdle(SparkSession spark, long timeoutMillis) {
+  /** Waits until no task of the job group {@code group} runs any more (or the timeout passes). */
+  static void awaitIdle(SparkSession spark, String group, long timeoutMillis) {
     long deadline = System.currentTimeMillis() + timeoutMillis;
-    while (busy(spark) && System.currentTimeMillis() < deadline) {
+    while (busy(spark, group) && System.currentTimeMillis() < deadline) {
       try {
         Thread.sleep(20);
       } catch (InterruptedException ie) {
@@ -136,14 +140,38 @@ public final class Generator {
     }
   }
 
-  private static boolean busy(SparkSession spark) {
-    org.apache.spark.SparkStatusTracker st = spark.sparkContext().statusTracker();
-    if (st.getActiveStageIds().length > 0) {
-      return true;
+  /** Waits until no executor runs any task (or the timeout passes). */
+  static void awaitExecutorsIdle(SparkSession spark, long timeoutMillis) {
+    long deadline = System.currentTimeMillis() + timeoutMillis;
+    while (System.currentTimeMillis() < deadline) {
+      int running = 0;
+      for (org.apache.spark.SparkExecutorInfo e : spark.sparkContext().statusTracker().getExecutorInfos()) {
+        running += e.numRunningTasks();
+      }
+      if (running == 0) {
+        return;
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException ie) {
+        Thread.currentThread().interrupt();
+        return;
+      }
     }
-    for (org.apache.spark.SparkExecutorInfo e : st.getExecutorInfos()) {
-      if (e.numRunningTasks() > 0) {
-        return true;
+  }
+
+  private static boolean busy(SparkSession spark, String group) {
+    org.apache.spark.SparkStatusTracker st = spark.sparkContext().statusTracker();
+    for (int job : st.getJobIdsForGroup(group)) {
+      org.apache.spark.SparkJobInfo info = st.getJobInfo(job).getOrElse(() -> null);
+      if (info == null) {
+        continue;
+      }
+      for (int stage : info.stageIds()) {
+        org.apache.spark.SparkStageInfo si = st.getStageInfo(stage).getOrElse(() -> null);
+        if (si != null && si.numActiveTasks() > 0) {
+          return true;
+        }
       }
     }
     return false;
