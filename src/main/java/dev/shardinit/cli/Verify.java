@@ -5,12 +5,11 @@ import dev.shardinit.format.FileFormat;
 import dev.shardinit.format.Manifest;
 import dev.shardinit.format.ShardData;
 import dev.shardinit.format.ShardFiles;
-import dev.shardinit.init.ByName;
 import dev.shardinit.init.Dtype;
 import dev.shardinit.init.Initializer;
-import dev.shardinit.init.Target;
 import dev.shardinit.plan.Layout;
 import dev.shardinit.spark.Fs;
+import dev.shardinit.spark.Recipe;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.Serializable;
@@ -57,12 +56,7 @@ final class Verify implements Callable<Integer> {
   /** One file to check, self-contained for an executor. */
   static final class Job implements Serializable {
     private static final long serialVersionUID = 1L;
-    final String tensor;
-    final long[] shape;
-    final String dtype;
-    final long seed;
-    final String fn;
-    final HashMap<String, Object> args;
+    final Recipe recipe;
     final String path;
     final long start;
     final long end;
@@ -70,12 +64,7 @@ final class Verify implements Callable<Integer> {
 
     Job(String tensor, long[] shape, String dtype, long seed, String fn, Map<String, Object> args, String path,
         long start, long end, String crc) {
-      this.tensor = tensor;
-      this.shape = shape;
-      this.dtype = dtype;
-      this.seed = seed;
-      this.fn = fn;
-      this.args = new HashMap<>(args);
+      this.recipe = Recipe.of(tensor, shape, dtype, seed, fn, args);
       this.path = path;
       this.start = start;
       this.end = end;
@@ -83,7 +72,7 @@ final class Verify implements Callable<Integer> {
     }
 
     String where() {
-      return "tensor '" + tensor + "' file " + path;
+      return "tensor '" + recipe.name() + "' file " + path;
     }
   }
 
@@ -172,13 +161,13 @@ final class Verify implements Callable<Integer> {
       problems.add(j.where() + ": unreadable: " + e.getMessage());
       return problems;
     }
-    Initializer init = ByName.resolve(Target.of(j.tensor, j.shape, Dtype.parse(j.dtype), j.seed), j.fn, j.args);
+    Initializer init = j.recipe.resolve();
     Dtype dt = init.target().dtype();
     if (d.dtype() != dt) {
       problems.add(j.where() + ": holds " + d.dtype() + ", manifest says " + dt);
       return problems;
     }
-    long[] pieces = Layout.pieces(Layout.rowLength(j.shape, init.target().numel()), j.start, j.end);
+    long[] pieces = Layout.pieces(Layout.rowLength(init.target().shape(), init.target().numel()), j.start, j.end);
     long[] offsets = new long[pieces.length];
     for (int i = 0, at = 0; i < pieces.length; i++) {
       offsets[i] = j.start + at;

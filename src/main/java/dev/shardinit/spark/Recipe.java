@@ -34,6 +34,15 @@ public final class Recipe implements Serializable {
     return new Recipe(t.name(), t.shape(), t.dtype().id(), t.seed(), init.fn(), init.args());
   }
 
+  /** The recipe of a call as a manifest records it. */
+  public static Recipe of(String name, long[] shape, String dtype, long seed, String fn, Map<String, Object> args) {
+    return new Recipe(name, shape, dtype, seed, fn, args);
+  }
+
+  public String name() {
+    return name;
+  }
+
   public Initializer resolve() {
     return ByName.resolve(Target.of(name, shape, Dtype.parse(dtype), seed), fn, args);
   }
