@@ -37,7 +37,8 @@ final class Generate implements Callable<Integer> {
       description = "Output directory: a path or any Hadoop FileSystem URI (file://, hdfs://, s3a://).")
   String out;
 
-  @Option(names = "--partitions", paramLabel = "N", description = "Number of Spark partitions (default: one per task).")
+  @Option(names = "--partitions", paramLabel = "N",
+      description = "Number of Spark partitions (default: the cluster's default parallelism, one per core).")
   Integer partitions;
 
   @Option(names = "--overwrite", description = "Replace OUT if it holds a shardinit checkpoint or a failed run.")

@@ -74,7 +74,7 @@ public final class Generator {
     }
     List<Receipt> receipts = new ArrayList<>();
     if (!tasks.isEmpty()) {
-      int slices = partitions > 0 ? partitions : tasks.size();
+      int slices = partitions > 0 ? partitions : spark.sparkContext().defaultParallelism();
       String hook = spark.conf().get(FAULT_HOOK, "false");
       boolean fault = hook.equals("true") || hook.equals("always");
       boolean always = hook.equals("always");
@@ -83,29 +83,34 @@ public final class Generator {
       String fmt = format.id();
       LongAccumulator shardsDone = counters.shards;
       LongAccumulator bytesDone = counters.bytes;
-      JavaRDD<Plan.Task> rdd = jsc.parallelize(tasks, slices);
+      List<List<Plan.Task>> groups = balance(tasks, slices);
+      JavaRDD<List<Plan.Task>> rdd = jsc.parallelize(groups, groups.size());
       String group = "shardinit-generate-" + System.nanoTime();
       spark.sparkContext().setJobGroup(group, "shardinit generate: " + tasks.size() + " tasks", true);
       try {
-        receipts = rdd.mapPartitions((Iterator<Plan.Task> it) -> {
+        receipts = rdd.mapPartitions((Iterator<List<Plan.Task>> it) -> {
         TaskContext tc = TaskContext.get();
         String attempt = "attempt-" + tc.stageId() + "-" + tc.stageAttemptNumber() + "-" + tc.taskAttemptId();
         Path o = new Path(outUri);
         FileSystem efs = Fs.of(o, Fs.fromEntries(confEntries));
         FileFormat ff = FileFormat.parse(fmt);
         Map<Integer, Initializer> inits = new HashMap<>();
-        List<Receipt> mine = new ArrayList<>();
-        while (it.hasNext()) {
-          Plan.Task task = it.next();
-          for (Plan.Shard s : task.shards()) {
-            Initializer init = inits.computeIfAbsent(s.tensor(), i -> recipes.get(i).resolve());
-            boolean inject = fault && (always || tc.attemptNumber() == 0) && task.index() == 0 && mine.isEmpty();
-            mine.add(ShardWriter.write(efs, o, ff, init, s, attempt, inject));
-            shardsDone.add(1);
-            bytesDone.add(s.bytes());
+        try (ShardWriter w = new ShardWriter(efs, o, ff, attempt, s -> {
+          shardsDone.add(1);
+          bytesDone.add(s.bytes());
+        })) {
+          while (it.hasNext()) {
+            for (Plan.Task task : it.next()) {
+              for (Plan.Shard s : task.shards()) {
+                Initializer init = inits.computeIfAbsent(s.tensor(), i -> recipes.get(i).resolve());
+                boolean inject = fault && (always || tc.attemptNumber() == 0) && task.index() == 0
+                    && s == task.shards().get(0);
+                w.submit(init, s, inject);
+              }
+            }
           }
+          return w.finish().iterator();
         }
-        return mine.iterator();
       }).collect();
         // A speculative copy that lost the race may still be finishing its temporary file: wait for it, so the
         // clean-up below sees (and removes) everything it wrote.
@@ -125,6 +130,37 @@ public final class Generator {
     removeStrays(fs, out, receipts);
     commit(fs, out, manifest);
     return manifest;
+  }
+
+  /**
+   * Deals the tasks into at most {@code slices} groups (Spark partitions) of about equal bytes: largest task
+   * first, each to the lightest group so far, ties to the lowest index. A group's shards are filled and
+   * written two at a time in one Spark task ({@link ShardWriter}), so fewer, fuller partitions keep a core's
+   * generation and its disk writes overlapping. Files do not depend on the grouping, only the scheduling does.
+   */
+  static List<List<Plan.Task>> balance(List<Plan.Task> tasks, int slices) {
+    int k = Math.min(slices, tasks.size());
+    List<List<Plan.Task>> groups = new ArrayList<>();
+    long[] load = new long[k];
+    for (int g = 0; g < k; g++) {
+      groups.add(new ArrayList<>());
+    }
+    List<Plan.Task> bySize = new ArrayList<>(tasks);
+    bySize.sort(Comparator.comparingLong((Plan.Task t) -> -t.bytes()).thenComparingInt(Plan.Task::index));
+    for (Plan.Task t : bySize) {
+      int best = 0;
+      for (int g = 1; g < k; g++) {
+        if (load[g] < load[best]) {
+          best = g;
+        }
+      }
+      groups.get(best).add(t);
+      load[best] += t.bytes();
+    }
+    for (List<Plan.Task> g : groups) {
+      g.sort(Comparator.comparingInt(Plan.Task::index)); // plan order within a group: tensors' files in order
+    }
+    return groups;
   }
 
   /** Waits until no task of the job group {@code group} runs any more (or the timeout passes). */

@@ -7,34 +7,60 @@ import dev.shardinit.init.Dtype;
 import dev.shardinit.init.Initializer;
 import dev.shardinit.plan.Layout;
 import dev.shardinit.plan.Plan;
+import java.io.Closeable;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
 /**
- * Fills one shard and commits its file: values are generated into a buffer the size of the shard (the only
- * memory that grows with the work), checksummed, written under an attempt-unique hidden temporary name in
- * the tensor's directory, then renamed into place. A retried or speculative attempt therefore never leaves a
- * partial file under a real name, and the second of two attempts finds the (identical) file already there.
+ * Fills a partition's shards and commits their files, two shards in flight: while the calling (task) thread
+ * fills shard k + 1, a writer thread checksums shard k, writes it under an attempt-unique hidden temporary
+ * name in the tensor's directory and renames it into place. A retried or speculative attempt therefore never
+ * leaves a partial file under a real name, and the second of two attempts finds the (identical) file already
+ * there. Memory: two buffers the size of the largest shard, reused from shard to shard.
+ *
+ * <p>{@link #close} does not return before the writer thread has stopped, so a task never ends (and the
+ * driver never cleans up) while one of its files is still being written.
  */
-public final class ShardWriter {
-  /** One shard buffer per task thread, reused from shard to shard (a task's memory is its largest shard). */
-  private static final ThreadLocal<ByteBuffer> BUFFER = new ThreadLocal<>();
+public final class ShardWriter implements Closeable {
+  /** The two shard buffers of a task thread, reused from task to task. */
+  private static final ThreadLocal<ByteBuffer[]> BUFFERS = ThreadLocal.withInitial(() -> new ByteBuffer[2]);
 
-  private ShardWriter() {}
+  private final FileSystem fs;
+  private final Path out;
+  private final FileFormat format;
+  private final String attempt;
+  private final java.util.function.Consumer<Plan.Shard> onCommitted;
+  private final ExecutorService writer;
+  private final ByteBuffer[] buffers = BUFFERS.get();
+  private final Future<?>[] inFlight = new Future<?>[2];
+  private final List<Future<Receipt>> pending = new ArrayList<>();
+  private int next;
 
-  private static ByteBuffer buffer(int bytes) {
-    ByteBuffer b = BUFFER.get();
-    if (b == null || b.capacity() < bytes) {
-      BUFFER.remove(); // let the old one go before allocating the larger one
-      b = ByteBuffer.allocate(bytes).order(ByteOrder.LITTLE_ENDIAN);
-      BUFFER.set(b);
-    }
-    b.clear().limit(bytes);
-    return b;
+  /** @param onCommitted called on the writer thread after each shard's file is in place */
+  public ShardWriter(FileSystem fs, Path out, FileFormat format, String attempt,
+      java.util.function.Consumer<Plan.Shard> onCommitted) {
+    this.onCommitted = onCommitted;
+    this.fs = fs;
+    this.out = out;
+    this.format = format;
+    this.attempt = attempt;
+    this.writer = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "shardinit-writer-" + attempt);
+      t.setDaemon(true);
+      return t;
+    });
   }
 
   /** The temporary name of an attempt's file: hidden, and unique per attempt. */
@@ -48,18 +74,99 @@ public final class ShardWriter {
   }
 
   /**
-   * Writes shard {@code s} of {@code init} under {@code out}.
+   * Fills shard {@code s} of {@code init} in this thread and hands it to the writer; waits first for the
+   * write that last used the buffer, rethrowing its failure.
    *
    * @param failBeforeRename test-only fault injection: write the temporary file, then throw
    */
-  public static Receipt write(FileSystem fs, Path out, FileFormat format, Initializer init, Plan.Shard s,
-      String attempt, boolean failBeforeRename) throws IOException {
+  public void submit(Initializer init, Plan.Shard s, boolean failBeforeRename) throws IOException {
+    int slot = next++ & 1;
+    await(inFlight[slot]);
     Dtype dt = init.target().dtype();
-    long n = s.end() - s.start();
-    ByteBuffer values = buffer(Math.toIntExact(n * dt.bytes()));
+    ByteBuffer values = buffer(slot, Math.toIntExact((s.end() - s.start()) * dt.bytes()));
+    long t0 = System.nanoTime();
     init.fill(s.start(), s.end(), values);
     values.flip();
+    System.err.printf("T %d-%d fill %s%n", (t0 / 1000000) % 100000, (System.nanoTime() / 1000000) % 100000, s.path());
+    Future<Receipt> f = writer.submit(() -> {
+      Receipt r = commit(fs, out, format, init, s, values, attempt, failBeforeRename);
+      onCommitted.accept(s);
+      return r;
+    });
+    inFlight[slot] = f;
+    pending.add(f);
+  }
+
+  /** Waits for every submitted shard; their receipts, in submission order. */
+  public List<Receipt> finish() throws IOException {
+    List<Receipt> receipts = new ArrayList<>(pending.size());
+    for (Future<Receipt> f : pending) {
+      receipts.add(await(f));
+    }
+    return receipts;
+  }
+
+  /** Stops the writer, waiting (through interrupts) until its thread has finished whatever it was doing. */
+  @Override
+  public void close() {
+    writer.shutdownNow();
+    boolean interrupted = false;
+    while (true) {
+      try {
+        if (writer.awaitTermination(1, TimeUnit.SECONDS)) {
+          break;
+        }
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private ByteBuffer buffer(int slot, int bytes) {
+    ByteBuffer b = buffers[slot];
+    if (b == null || b.capacity() < bytes) {
+      buffers[slot] = null; // let the old one go before allocating the larger one
+      b = ByteBuffer.allocate(bytes).order(ByteOrder.LITTLE_ENDIAN);
+      buffers[slot] = b;
+    }
+    b.clear().limit(bytes);
+    return b;
+  }
+
+  private static <T> T await(Future<T> f) throws IOException {
+    if (f == null) {
+      return null;
+    }
+    try {
+      return f.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while waiting for a shard's file");
+    } catch (ExecutionException e) {
+      Throwable c = e.getCause();
+      if (c instanceof IOException) {
+        throw (IOException) c;
+      }
+      if (c instanceof RuntimeException) {
+        throw (RuntimeException) c;
+      }
+      if (c instanceof Error) {
+        throw (Error) c;
+      }
+      throw new IOException(c);
+    }
+  }
+
+  /** Checksums {@code values} (shard {@code s}, filled), writes its file and renames it into place. */
+  static Receipt commit(FileSystem fs, Path out, FileFormat format, Initializer init, Plan.Shard s,
+      ByteBuffer values, String attempt, boolean failBeforeRename) throws IOException {
+    Dtype dt = init.target().dtype();
+    long t0 = System.nanoTime();
     Stats st = Stats.of(values, dt);
+    long t1 = System.nanoTime();
     long[] pieces = Layout.pieces(Layout.rowLength(init.target().shape(), init.target().numel()), s.start(), s.end());
     Map<String, String> meta = Manifest.fileMetadata(Manifest.tensorEntry(init),
         Manifest.fileEntry(s.start(), s.end(), pieces.length, st.crc32c));
@@ -79,6 +186,7 @@ public final class ShardWriter {
       }
     }
     long size = fs.getFileStatus(finalPath).getLen();
+    System.err.printf("T %d-%d-%d stats/write %s%n", (t0 / 1000000) % 100000, (t1 / 1000000) % 100000, (System.nanoTime() / 1000000) % 100000, s.path());
     return new Receipt(s.tensor(), s.path(), s.start(), s.end(), pieces.length, size, st.crc32c, st.min, st.max,
         st.mean, st.std);
   }
