@@ -140,6 +140,13 @@ public enum Dtype {
     return bits16Exact(x);
   }
 
+  /** {@code out[k] = bits16(v[k])} for k &lt; n. */
+  public void bits16(double[] v, short[] out, int n) {
+    for (int k = 0; k < n; k++) {
+      out[k] = bits16(v[k]);
+    }
+  }
+
   /** bits16 by the definition of docs/RNG.md §6 (rint on the scaled value), for every input. */
   short bits16Exact(double x) {
     double r = round(x);

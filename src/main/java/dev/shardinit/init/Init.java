@@ -62,7 +62,9 @@ public final class Init {
       warnings.add("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. "
           + "The distribution of values may be incorrect.");
     }
-    Sampler s = Samplers.truncNormal(values(t), dt.wide(), mean, std, a, b, keepLo, keepHi);
+    Sampler s = rounded16(Samplers.truncNormal(values(t), dt.wide(), mean, std, a, b, keepLo, keepHi), dt,
+        "trunc_normal", INVERSION_ERROR * (Math.abs(mean) + std * (8 + Math.abs(alpha) + Math.abs(beta))),
+        mean, std, a, b);
     return make(t, "trunc_normal_", args("mean", mean, "std", std, "a", a, "b", b), s, null, std, null, warnings);
   }
 
@@ -236,7 +238,8 @@ public final class Init {
       throw InitException.of("uniform_ expects to-from <= std::numeric_limits<%s>::max(), but found to=%s "
           + "and from=%s which result in to-from to exceed the limit", dt, Fmt.num(hi), Fmt.num(lo));
     }
-    Sampler s = Samplers.uniform(values(t), dt.wide(), lo, hi);
+    // lo + (hi - lo) * u is increasing in u in IEEE arithmetic: no margin needed
+    Sampler s = rounded16(Samplers.uniform(values(t), dt.wide(), lo, hi), dt, "uniform", 0.0, lo, hi);
     return make(t, fn, args, s, gain, null, bound, new ArrayList<>());
   }
 
@@ -245,8 +248,29 @@ public final class Init {
     finite("mean", mean);
     finite("std", std);
     checkStd(std);
-    Sampler s = Samplers.normal(values(t), t.dtype().wide(), mean, std);
+    Sampler s = rounded16(Samplers.normal(values(t), t.dtype().wide(), mean, std), t.dtype(), "normal",
+        INVERSION_ERROR * (Math.abs(mean) + 8 * std), mean, std);
     return make(t, fn, args, s, gain, std, null, new ArrayList<>());
+  }
+
+  /**
+   * A bound, relative to the largest magnitude involved, on how far the float64 inversion (AS 241 and the affine
+   * map) strays from the exact increasing function: 2^-40, some thousand times the error of AS 241 (about 1e-16
+   * relative) and of the two roundings after it. Used by the 16-bit tables to decide which buckets are pure.
+   */
+  private static final double INVERSION_ERROR = 0x1.0p-40;
+
+  /** For bfloat16/float16 tensors, the sampler with its table fast path (same bits, less work). */
+  private static Sampler rounded16(Sampler s, Dtype dt, String kind, double margin, double... params) {
+    if (dt != Dtype.BFLOAT16 && dt != Dtype.FLOAT16) {
+      return s;
+    }
+    StringBuilder key = new StringBuilder(kind).append('/').append(dt);
+    for (double p : params) {
+      key.append('/').append(Long.toHexString(Double.doubleToRawLongBits(p)));
+    }
+    key.append('/').append(Long.toHexString(Double.doubleToRawLongBits(margin)));
+    return Samplers.rounded16(s, key.toString(), x -> dt.bits16(x) & 0xFFFF, margin);
   }
 
   private static void checkStd(double std) {

@@ -1,9 +1,13 @@
 package dev.shardinit.init;
 
 import dev.shardinit.rng.Sampler;
+import dev.shardinit.rng.Sampler16;
 import dev.shardinit.rng.Scratch;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
+import java.nio.ShortBuffer;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -91,6 +95,11 @@ public final class Initializer {
     return warnings;
   }
 
+  /** The primitive sampler this initializer reduces to (null for an empty tensor). */
+  public Sampler sampler() {
+    return sampler;
+  }
+
   /**
    * Writes elements {@code [start, end)} of the flattened tensor, little-endian in the tensor's dtype, at
    * {@code dst}'s position, and advances the position. The bytes are the same however a tensor's range is
@@ -107,15 +116,51 @@ public final class Initializer {
       throw new IllegalArgumentException("buffer has " + dst.remaining() + " bytes left, range needs " + bytes);
     }
     ByteBuffer le = dst.duplicate().order(ByteOrder.LITTLE_ENDIAN);
-    int at = dst.position();
     double[] values = new double[Sampler.CHUNK];
     Scratch scratch = new Scratch();
-    for (long i = start; i < end; i += Sampler.CHUNK) {
-      int n = (int) Math.min(Sampler.CHUNK, end - i);
-      sampler.sample(i, n, values, scratch);
-      at = encode(dt, values, n, le, at);
+    // Values go out through a typed view of the destination in bulk: C2 vectorises the narrowing loops, and
+    // the view's array put is one memory copy, where putFloat/putShort per value is neither.
+    switch (dt) {
+      case FLOAT32: {
+        FloatBuffer view = le.asFloatBuffer();
+        float[] f = new float[Sampler.CHUNK];
+        for (long i = start; i < end; i += Sampler.CHUNK) {
+          int n = (int) Math.min(Sampler.CHUNK, end - i);
+          sampler.sample(i, n, values, scratch);
+          for (int k = 0; k < n; k++) {
+            f[k] = (float) values[k];
+          }
+          view.put(f, 0, n);
+        }
+        break;
+      }
+      case FLOAT64: {
+        DoubleBuffer view = le.asDoubleBuffer();
+        for (long i = start; i < end; i += Sampler.CHUNK) {
+          int n = (int) Math.min(Sampler.CHUNK, end - i);
+          sampler.sample(i, n, values, scratch);
+          view.put(values, 0, n);
+        }
+        break;
+      }
+      default: {
+        ShortBuffer view = le.asShortBuffer();
+        short[] h = new short[Sampler.CHUNK];
+        Sampler16 direct = sampler instanceof Sampler16 ? (Sampler16) sampler : null;
+        for (long i = start; i < end; i += Sampler.CHUNK) {
+          int n = (int) Math.min(Sampler.CHUNK, end - i);
+          if (direct != null) {
+            direct.sample16(i, n, h, scratch);
+          } else {
+            sampler.sample(i, n, values, scratch);
+            dt.bits16(values, h, n);
+          }
+          view.put(h, 0, n);
+        }
+        break;
+      }
     }
-    dst.position(at);
+    dst.position(Math.toIntExact(dst.position() + bytes));
   }
 
   /** Fills the whole tensor into a new little-endian buffer. */
@@ -128,26 +173,6 @@ public final class Initializer {
     fill(0, target.numel(), b);
     b.flip();
     return b;
-  }
-
-  private static int encode(Dtype dt, double[] v, int n, ByteBuffer le, int at) {
-    switch (dt) {
-      case FLOAT32:
-        for (int k = 0; k < n; k++, at += 4) {
-          le.putFloat(at, (float) v[k]);
-        }
-        return at;
-      case FLOAT64:
-        for (int k = 0; k < n; k++, at += 8) {
-          le.putDouble(at, v[k]);
-        }
-        return at;
-      default:
-        for (int k = 0; k < n; k++, at += 2) {
-          le.putShort(at, dt.bits16(v[k]));
-        }
-        return at;
-    }
   }
 
   @Override

@@ -76,6 +76,23 @@ public final class Samplers {
     };
   }
 
+  /**
+   * {@code base} with a 16-bit fast path ({@link Sampler16}, via {@link Table16Sampler}) when it maps one word
+   * per element through an increasing or decreasing function of u; otherwise {@code base} itself.
+   *
+   * @param key identifies the map's parameters, {@code round} and {@code margin}; equal keys share a table
+   * @param round the 16-bit pattern (in the low 16 bits) of a float64 value
+   * @param margin an absolute bound on the non-monotonicity of the map's float64 arithmetic
+   */
+  public static Sampler rounded16(Sampler base, String key, java.util.function.DoubleToIntFunction round,
+      double margin) {
+    if (base instanceof UnitSampler && !((UnitSampler) base).wide) {
+      UnitSampler u = (UnitSampler) base;
+      return new Table16Sampler(u, u.stream, key, round, margin);
+    }
+    return base;
+  }
+
   /** Every element equal to {@code value}. */
   public static Sampler constant(double value) {
     return (start, n, out, scratch) -> java.util.Arrays.fill(out, 0, n, value);

@@ -17,4 +17,7 @@ public final class Scratch {
   final double[] b = new double[Sampler.CHUNK];
   final double[] c = new double[Sampler.CHUNK];
   final double[] d = new double[Sampler.CHUNK];
+  /** The elements {@link Table16Sampler} computes exactly, and their uniforms. */
+  final int[] idx16 = new int[Sampler.CHUNK];
+  final double[] u16 = new double[Sampler.CHUNK];
 }

@@ -5,8 +5,8 @@ package dev.shardinit.rng;
  * dtypes) or words 2i and 2i+1 (float64), turns it into u in (0, 1) with {@link Unit}, then {@link #map}s it.
  */
 abstract class UnitSampler implements Sampler {
-  private final Stream stream;
-  private final boolean wide;
+  final Stream stream;
+  final boolean wide;
 
   UnitSampler(Stream stream, boolean wide) {
     this.stream = stream;
