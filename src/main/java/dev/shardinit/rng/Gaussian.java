@@ -73,23 +73,30 @@ public final class Gaussian {
       double den = ((((((B7 * r + B6) * r + B5) * r + B4) * r + B3) * r + B2) * r + B1) * r + 1.0;
       z[k] = q * num / den;
     }
-    // Gather the tail elements (branch-free), then evaluate the tail formula over them in passes whose
-    // inner loops run across elements, so the long Horner chains overlap (and vectorise) instead of
-    // waiting on each other. Every element sees the same operations in the same order as quantile().
+    // Gather the tail elements (branch-free) with their probabilities side by side, then evaluate the tail
+    // formula over them in passes whose loops run across contiguous elements, so the long Horner chains
+    // overlap and vectorise instead of waiting on each other. Every element sees the same operations in the
+    // same order as quantile().
     int[] idx = t.idx;
+    double[] tp = t.tp;
     int m = 0;
     for (int k = 0; k < n; k++) {
+      double pk = p[k];
       idx[m] = k;
+      tp[m] = pk;
       // 1 when !(|q| <= 0.425), NaN included, without a branch: compare the bits of |q| as integers.
-      long qb = Double.doubleToRawLongBits(p[k] - 0.5) & 0x7FFFFFFFFFFFFFFFL;
+      long qb = Double.doubleToRawLongBits(pk - 0.5) & 0x7FFFFFFFFFFFFFFFL;
       m += (int) ((CENTRAL_LIMIT_BITS - qb) >>> 63);
+    }
+    if (m == 0) {
+      return;
     }
     double[] s = t.a;
     double[] s2 = t.b;
     double[] e = t.c;
     double[] acc = t.d;
     for (int i = 0; i < m; i++) {
-      double pk = p[idx[i]];
+      double pk = tp[i];
       double r = Math.min(pk, 1.0 - pk); // p below 1/2, 1 - p above it: the same value as quantile's choice
       if (!(r >= Double.MIN_NORMAL)) {
         r = 1.0; // placeholder: redone by tail() below (r = 0, NaN or subnormal)
@@ -128,15 +135,17 @@ public final class Gaussian {
         den[i] = den[i] * s[i] + dj;
       }
     }
+    double[] zt = s;
     for (int i = 0; i < m; i++) {
-      int k = idx[i];
-      double pk = p[k];
-      double q = pk - 0.5;
-      double r = q < 0 ? pk : 1.0 - pk;
-      if (!(r >= Double.MIN_NORMAL) || !(e[i] <= 5.0)) {
-        z[k] = tail(pk, q); // the far tail (p < 1.4e-11) and degenerate p: rare, done one by one
-      } else {
-        z[k] = Math.copySign(num[i] / den[i], q); // the quotient is positive (|z| > 1.43 here)
+      zt[i] = Math.copySign(num[i] / den[i], tp[i] - 0.5); // the quotient is positive (|z| > 1.43 here)
+    }
+    for (int i = 0; i < m; i++) {
+      z[idx[i]] = zt[i];
+    }
+    for (int i = 0; i < m; i++) {
+      double pk = tp[i];
+      if (!(Math.min(pk, 1.0 - pk) >= Double.MIN_NORMAL) || !(e[i] <= 5.0)) {
+        z[idx[i]] = tail(pk, pk - 0.5); // the far tail (p < 1.4e-11) and degenerate p: rare, one by one
       }
     }
   }

@@ -8,11 +8,12 @@ public final class Scratch {
   /** Philox words: two per element for float64. */
   final int[] words = new int[2 * Sampler.CHUNK];
   /** The four counter lanes of {@link Philox4x32#blocks}. */
-  final int[][] lanes = new int[4][Stream.BULK];
+  final long[][] lanes = new long[4][Stream.BULK];
   /** A second array of values (quantiles, before the affine map). */
   final double[] values = new double[Sampler.CHUNK];
   /** The quantile's tail passes. */
   final int[] idx = new int[Sampler.CHUNK];
+  final double[] tp = new double[Sampler.CHUNK];
   final double[] a = new double[Sampler.CHUNK];
   final double[] b = new double[Sampler.CHUNK];
   final double[] c = new double[Sampler.CHUNK];
