@@ -84,10 +84,8 @@ public final class ShardWriter implements Closeable {
     await(inFlight[slot]);
     Dtype dt = init.target().dtype();
     ByteBuffer values = buffer(slot, Math.toIntExact((s.end() - s.start()) * dt.bytes()));
-    long t0 = System.nanoTime();
     init.fill(s.start(), s.end(), values);
     values.flip();
-    System.err.printf("T %d-%d fill %s%n", (t0 / 1000000) % 100000, (System.nanoTime() / 1000000) % 100000, s.path());
     Future<Receipt> f = writer.submit(() -> {
       Receipt r = commit(fs, out, format, init, s, values, attempt, failBeforeRename);
       onCommitted.accept(s);
@@ -164,9 +162,7 @@ public final class ShardWriter implements Closeable {
   static Receipt commit(FileSystem fs, Path out, FileFormat format, Initializer init, Plan.Shard s,
       ByteBuffer values, String attempt, boolean failBeforeRename) throws IOException {
     Dtype dt = init.target().dtype();
-    long t0 = System.nanoTime();
     Stats st = Stats.of(values, dt);
-    long t1 = System.nanoTime();
     long[] pieces = Layout.pieces(Layout.rowLength(init.target().shape(), init.target().numel()), s.start(), s.end());
     Map<String, String> meta = Manifest.fileMetadata(Manifest.tensorEntry(init),
         Manifest.fileEntry(s.start(), s.end(), pieces.length, st.crc32c));
@@ -186,7 +182,6 @@ public final class ShardWriter implements Closeable {
       }
     }
     long size = fs.getFileStatus(finalPath).getLen();
-    System.err.printf("T %d-%d-%d stats/write %s%n", (t0 / 1000000) % 100000, (t1 / 1000000) % 100000, (System.nanoTime() / 1000000) % 100000, s.path());
     return new Receipt(s.tensor(), s.path(), s.start(), s.end(), pieces.length, size, st.crc32c, st.min, st.max,
         st.mean, st.std);
   }
