@@ -32,6 +32,18 @@ class StatsSuite extends AnyFunSuite {
     }
   }
 
+  test("a NaN makes min, max, mean and std NaN; infinities are the min and max") {
+    for (dt <- Dtype.values()) {
+      val withNaN = Array.tabulate(5001)(i => if (i == 2500) Double.NaN else dt.round(i * 0.001))
+      val s = Stats.of(buffer(dt, withNaN), dt)
+      assert(s.min.isNaN && s.max.isNaN && s.mean.isNaN && s.std.isNaN, s"$dt")
+      val withInf = Array.tabulate(5001)(i => if (i == 7) Double.NegativeInfinity else if (i == 4000)
+        Double.PositiveInfinity else dt.round(i * 0.001))
+      val t = Stats.of(buffer(dt, withInf), dt)
+      assert(t.min == Double.NegativeInfinity && t.max == Double.PositiveInfinity, s"$dt")
+    }
+  }
+
   test("an empty buffer has zero statistics") {
     val s = Stats.of(ByteBuffer.allocate(0), Dtype.FLOAT32)
     assert(s.min == 0 && s.max == 0 && s.mean == 0 && s.std == 0)
