@@ -22,7 +22,7 @@ public final class Manifest {
   public static final String FILE = "manifest.json";
   /** The format written here. */
   public static final String FORMAT = "shardinit-checkpoint";
-  public static final int FORMAT_VERSION = 1;
+  public static final int FORMAT_VERSION = 2;
   /** Metadata keys in every data file. */
   public static final String KEY_TENSOR = "shardinit.tensor";
   public static final String KEY_FILE = "shardinit.file";

@@ -63,8 +63,8 @@ import org.apache.parquet.schema.Types;
  * </pre>
  *
  * with element type {@code float} (float32), {@code double} (float64), {@code fixed_len_byte_array(2)
- * (FLOAT16)} (float16, the IEEE half bits little-endian) or {@code int32 (INTEGER(16,false))} (bfloat16, the
- * 16-bit pattern as an unsigned integer). Data pages v1, PLAIN values, no dictionary.
+ * (FLOAT16)} (float16, the IEEE half bits little-endian) or {@code fixed_len_byte_array(2)} with no logical
+ * type (bfloat16, the 16-bit pattern little-endian). Data pages v1, PLAIN values, no dictionary.
  */
 final class ParquetShards {
   static final String MESSAGE = "shardinit_tensor";
@@ -108,8 +108,7 @@ final class ParquetShards {
       case FLOAT16:
         return Types.required(PrimitiveTypeName.FIXED_LEN_BYTE_ARRAY).length(2)
             .as(LogicalTypeAnnotation.float16Type()).named(ELEMENT);
-      case BFLOAT16:
-        return Types.required(PrimitiveTypeName.INT32).as(LogicalTypeAnnotation.intType(16, false)).named(ELEMENT);
+      case BFLOAT16: return Types.required(PrimitiveTypeName.FIXED_LEN_BYTE_ARRAY).length(2).named(ELEMENT);
       default: throw new AssertionError(dt);
     }
   }
@@ -142,9 +141,7 @@ final class ParquetShards {
         if (t.getTypeLength() == 2 && LogicalTypeAnnotation.float16Type().equals(a)) {
           return Dtype.FLOAT16;
         }
-        break;
-      case INT32:
-        if (LogicalTypeAnnotation.intType(16, false).equals(a)) {
+        if (t.getTypeLength() == 2 && a == null) {
           return Dtype.BFLOAT16;
         }
         break;
@@ -152,7 +149,7 @@ final class ParquetShards {
         break;
     }
     throw new IOException("unsupported element type '" + t + "'; expected float, double, "
-        + "fixed_len_byte_array(2) (FLOAT16) or int32 (INTEGER(16,false))");
+        + "fixed_len_byte_array(2) (FLOAT16) or fixed_len_byte_array(2) (bfloat16)");
   }
 
   static void write(ShardFiles.Shard s, CompressionCodecName codec, long rowGroupBytes, int pageBytes)
@@ -195,10 +192,6 @@ final class ParquetShards {
     }
   }
 
-  /** Bytes one element takes in a PLAIN page: bfloat16 patterns are stored as INT32. */
-  static int storedBytes(Dtype dt) {
-    return dt == Dtype.BFLOAT16 ? 4 : dt.bytes();
-  }
 
   /**
    * Encodes the shard's pages itself and hands them to {@link ParquetFileWriter}, which writes page headers
@@ -213,12 +206,13 @@ final class ParquetShards {
    * its 4-byte little-endian length, then the PLAIN values. A row of L elements has repetition levels 0 then
    * L - 1 ones, written as RLE runs (consecutive one-element rows share one run of zeros); every definition
    * level is 1 (lists are never empty, elements never null): one run. PLAIN values are the raw little-endian
-   * bits, so the caller's bytes are copied as they are, except that bfloat16 patterns widen to 4 bytes.
+   * bits, so the caller's bytes are copied as they are.
    * {@code offset} (required, not repeated) has no levels: its pages are PLAIN int64s only.
    *
    * <p>Statistics: null_count 0 and exact min/max per page (feeding the column index) and per chunk, ordered
-   * as the Parquet spec says for the column's type (IEEE 754 for float, double and FLOAT16; unsigned for the
-   * bfloat16 patterns), with a zero minimum written as -0 and a zero maximum as +0. A chunk holding a NaN gets
+   * as the Parquet spec says for the column's type (IEEE 754 for float, double and FLOAT16; unsigned
+   * lexicographic bytes for bfloat16's plain fixed_len_byte_array(2), that is low byte first), with a zero
+   * minimum written as -0 and a zero maximum as +0 (for the IEEE orders). A chunk holding a NaN gets
    * no min/max and no column index (NaN has no place in that order).
    */
   private static final class PageWriter {
@@ -243,7 +237,6 @@ final class ParquetShards {
     private float[] floats = new float[0];
     private double[] doubles = new double[0];
     private short[] shorts = new short[0];
-    private int[] ints = new int[0];
     // the last page's min and max (bits of the stored type) and whether it held a NaN
     private long min;
     private long max;
@@ -258,7 +251,7 @@ final class ParquetShards {
       this.pageBytes = pageBytes;
       this.offCol = schema.getColumnDescription(OFFSET_PATH);
       this.valCol = schema.getColumnDescription(VALUES_PATH);
-      this.stored = storedBytes(s.dtype);
+      this.stored = s.dtype.bytes();
       if (offCol.getMaxRepetitionLevel() != 0 || offCol.getMaxDefinitionLevel() != 0
           || valCol.getMaxRepetitionLevel() != 1 || valCol.getMaxDefinitionLevel() != 1) {
         throw new AssertionError("unexpected levels in " + schema);
@@ -476,22 +469,21 @@ final class ParquetShards {
           break;
         }
         case BFLOAT16: {
-          // the 16-bit pattern as an unsigned INT32, ordered as unsigned integers
+          // a plain fixed_len_byte_array(2) orders by its bytes as unsigned, low byte first: key = low << 8 | high
+          v.get(from, page, at, count * 2);
           short[] h = shorts(count);
-          v.asShortBuffer().get(from / 2, h, 0, count); // v is little-endian: so is the view
-          int[] w = ints(count);
+          view(at, count * 2).asShortBuffer().get(h, 0, count);
           int lo = Integer.MAX_VALUE;
           int hi = Integer.MIN_VALUE;
           for (int i = 0; i < count; i++) {
-            int x = h[i] & 0xFFFF;
-            w[i] = x;
-            lo = Math.min(lo, x);
-            hi = Math.max(hi, x);
+            int x = h[i];
+            int key = (x & 0xFF) << 8 | (x >>> 8 & 0xFF);
+            lo = Math.min(lo, key);
+            hi = Math.max(hi, key);
           }
-          view(at, count * 4).asIntBuffer().put(w, 0, count);
-          nan = false; // an integer column: NaN patterns are numbers like any other here
-          min = lo;
-          max = hi;
+          nan = false; // no IEEE order for this column: NaN patterns are byte strings like any other here
+          min = (lo & 0xFF) << 8 | lo >>> 8; // back to the little-endian pattern le() writes out
+          max = (hi & 0xFF) << 8 | hi >>> 8;
           break;
         }
         default:
@@ -523,13 +515,6 @@ final class ParquetShards {
         shorts = new short[n];
       }
       return shorts;
-    }
-
-    private int[] ints(int n) {
-      if (ints.length < n) {
-        ints = new int[n];
-      }
-      return ints;
     }
 
     /** The low {@code bytes} bytes of {@code x}, little-endian: a PLAIN value for statistics. */
@@ -679,11 +664,11 @@ final class ParquetShards {
             switch (dt) {
               case FLOAT32: values.putFloat(vc.getFloat()); break;
               case FLOAT64: values.putDouble(vc.getDouble()); break;
-              case BFLOAT16: values.putShort((short) vc.getInteger()); break;
+              case BFLOAT16:
               case FLOAT16: {
                 ByteBuffer b = vc.getBinary().toByteBuffer();
                 if (b.remaining() != 2) {
-                  throw new IOException(path + ": float16 value of " + b.remaining() + " bytes");
+                  throw new IOException(path + ": " + dt + " value of " + b.remaining() + " bytes");
                 }
                 values.put(b);
                 break;
