@@ -11,7 +11,6 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -28,22 +27,20 @@ import org.apache.hadoop.fs.Path;
  * fills shard k + 1, a writer thread checksums shard k, writes it under an attempt-unique hidden temporary
  * name in the tensor's directory and renames it into place. A retried or speculative attempt therefore never
  * leaves a partial file under a real name, and the second of two attempts finds the (identical) file already
- * there. Memory: two buffers the size of the largest shard, reused from shard to shard.
+ * there. Memory: two buffers the size of the largest shard, reused from shard to shard and from task to task
+ * ({@link ShardBuffers}).
  *
  * <p>{@link #close} does not return before the writer thread has stopped, so a task never ends (and the
  * driver never cleans up) while one of its files is still being written.
  */
 public final class ShardWriter implements Closeable {
-  /** The two shard buffers of a task thread, reused from task to task. */
-  private static final ThreadLocal<ByteBuffer[]> BUFFERS = ThreadLocal.withInitial(() -> new ByteBuffer[2]);
-
   private final FileSystem fs;
   private final Path out;
   private final FileFormat format;
   private final String attempt;
   private final java.util.function.Consumer<Plan.Shard> onCommitted;
   private final ExecutorService writer;
-  private final ByteBuffer[] buffers = BUFFERS.get();
+  private final ByteBuffer[] buffers = new ByteBuffer[2];
   private final Future<?>[] inFlight = new Future<?>[2];
   private final List<Future<Receipt>> pending = new ArrayList<>();
   private int next;
@@ -121,13 +118,17 @@ public final class ShardWriter implements Closeable {
     if (interrupted) {
       Thread.currentThread().interrupt();
     }
+    for (int i = 0; i < buffers.length; i++) {
+      ShardBuffers.give(buffers[i]); // the writer has stopped: nothing reads them any more
+      buffers[i] = null;
+    }
   }
 
   private ByteBuffer buffer(int slot, int bytes) {
     ByteBuffer b = buffers[slot];
     if (b == null || b.capacity() < bytes) {
-      buffers[slot] = null; // let the old one go before allocating the larger one
-      b = ByteBuffer.allocate(bytes).order(ByteOrder.LITTLE_ENDIAN);
+      buffers[slot] = null; // a smaller one goes (not back to the pool) before the larger one is taken
+      b = ShardBuffers.take(bytes);
       buffers[slot] = b;
     }
     b.clear().limit(bytes);
