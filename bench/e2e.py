@@ -125,20 +125,32 @@ def main():
     base = {r[0]: r for r in rows}
     ol = next((r for r in rows if r[0].startswith("one-liner")), None)
     ddr = next((r for r in rows if r[0].startswith("dd")), None)
-    print("| case | values | job s | wall s | M values/s | MB/s | peak RSS MiB | vs one-liner (values/s) | vs dd (time) |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("| case | values | job s | wall s | M values/s | MB/s | peak RSS MiB | vs one-liner (values/s) "
+          "| vs one-liner (wall) | vs dd (time) |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for label, values, nbytes, job_s, wall_s, rss in rows:
         vps = values / job_s
-        vs_ol = ("%.1f×" % (vps / (ol[1] / ol[3]))) if ol and not label.startswith(("one-liner", "dd")) else ""
+        ours = ol and not label.startswith(("one-liner", "dd"))
+        vs_ol = ("%.1f×" % (vps / (ol[1] / ol[3]))) if ours else ""
+        vs_ol_wall = ("%.1f×" % ((values / wall_s) / (ol[1] / ol[4]))) if ours else ""
         vs_dd = ""
         if ddr and not label.startswith(("one-liner", "dd")):
             dd_time_same_bytes = ddr[3] * nbytes / ddr[2]
             vs_dd = "%.2f×" % (job_s / dd_time_same_bytes)
-        print("| %s | %d | %.2f | %.1f | %.1f | %.0f | %d | %s | %s |" % (
-            label, values, job_s, wall_s, vps / 1e6, nbytes / job_s / 1e6, rss // 1024, vs_ol, vs_dd))
+        print("| %s | %d | %.2f | %.1f | %.1f | %.0f | %d | %s | %s | %s |" % (
+            label, values, job_s, wall_s, vps / 1e6, nbytes / job_s / 1e6, rss // 1024, vs_ol, vs_ol_wall, vs_dd))
     print()
+    rate = {r[0]: r[1] / r[3] for r in rows}
+    pairs = [(k.replace("float32", "bfloat16"), k) for k in rate if "float32" in k and "-Xmx" not in k
+             and not k.startswith("one-liner")]
+    ratios = ["%s %.2f×" % (f32.replace("shardinit ", "").replace(" float32", ""), rate[bf] / rate[f32])
+              for bf, f32 in pairs if bf in rate]
+    if ratios:
+        print("bfloat16 / float32 in values/s: " + ", ".join(ratios))
+        print()
     print("job s = the write alone (no JVM or Spark start-up; dd: its own time); wall s = the whole command; "
-          "medians of %d run(s); peak RSS is the largest of the runs." % (1 if a.quick else a.runs))
+          "medians of %d run(s); peak RSS is the largest of the runs; vs one-liner (wall) compares whole "
+          "commands, JVM and Spark start-up included." % (1 if a.quick else a.runs))
 
 
 if __name__ == "__main__":
