@@ -82,7 +82,7 @@ public final class Orthogonal implements Sampler {
     // Fill A from G = the first rows*cols draws of the stream, row-major.
     int chunk = Sampler.CHUNK;
     int[] words = new int[2 * chunk];
-    long[][] lanes = new long[4][Stream.BULK];
+    Philox4x32.Lanes lanes = new Philox4x32.Lanes(Stream.BULK);
     long total = rows * cols;
     for (long i0 = 0; i0 < total; i0 += chunk) {
       int len = (int) Math.min(chunk, total - i0);

@@ -7,8 +7,8 @@ package dev.shardinit.rng;
 public final class Scratch {
   /** Philox words: two per element for float64. */
   final int[] words = new int[2 * Sampler.CHUNK];
-  /** The four counter lanes of {@link Philox4x32#blocks}. */
-  final long[][] lanes = new long[4][Stream.BULK];
+  /** The counter lanes of {@link Philox4x32#blocks}. */
+  final Philox4x32.Lanes lanes = new Philox4x32.Lanes(Stream.BULK);
   /** A second array of values (quantiles, before the affine map). */
   final double[] values = new double[Sampler.CHUNK];
   /** The quantile's tail passes. */

@@ -66,11 +66,11 @@ public final class Stream {
 
   /** Stores words {@code first .. first+n-1} of this stream in {@code out[0..n-1]}. */
   public void words(long first, int n, int[] out) {
-    words(first, n, out, new long[4][BULK]);
+    words(first, n, out, new Philox4x32.Lanes(BULK));
   }
 
-  /** As {@link #words(long, int, int[])}, with the caller's lane scratch (four arrays of {@link #BULK}). */
-  void words(long first, int n, int[] out, long[][] lanes) {
+  /** As {@link #words(long, int, int[])}, with the caller's lane scratch (for {@link #BULK} blocks). */
+  void words(long first, int n, int[] out, Philox4x32.Lanes lanes) {
     int[] blk = new int[4];
     long b = first >>> 2;
     int lane = (int) (first & 3);

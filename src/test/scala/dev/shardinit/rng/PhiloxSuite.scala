@@ -67,6 +67,25 @@ class PhiloxSuite extends AnyFunSuite {
     assert(w.slice(0, 4).toSeq == blk.toSeq)
   }
 
+  test("both lane layouts of the bulk rounds give the scalar block's words, counters carrying into the high word") {
+    val n = 37
+    val rnd = new java.util.Random(5)
+    for (first <- Seq(0L, 1L, (1L << 32) - 20, -40L, rnd.nextLong())) {
+      val c2 = rnd.nextInt(); val c3 = rnd.nextInt(); val k0 = rnd.nextInt(); val k1 = rnd.nextInt()
+      val expected = new Array[Int](4 * n)
+      for (j <- 0 until n) {
+        val b = first + j
+        Philox4x32.block(b.toInt, (b >>> 32).toInt, c2, c3, k0, k1, expected, 4 * j)
+      }
+      val wide = new Array[Int](4 * n + 3)
+      Philox4x32.blocksWide(first, n, c2, c3, k0, k1, Array.fill(4)(new Array[Long](n)), wide, 3)
+      val narrow = new Array[Int](4 * n + 3)
+      Philox4x32.blocksNarrow(first, n, c2, c3, k0, k1, Array.fill(4)(new Array[Int](n)), narrow, 3)
+      assert(wide.drop(3).toSeq == expected.toSeq, s"64-bit lanes from block $first")
+      assert(narrow.drop(3).toSeq == expected.toSeq, s"32-bit lanes from block $first")
+    }
+  }
+
   test("unit conversions are exact odd multiples, strictly inside (0, 1)") {
     assert(Unit.of32(0) == math.pow(2, -33))
     assert(Unit.of32(-1) == 1 - math.pow(2, -33))
