@@ -59,7 +59,7 @@ final class Generate implements Callable<Integer> {
     Thread warmup = Warmup.start(plan, format);
     try (Sessions.Handle h = Sessions.open("shardinit generate")) {
       Path outPath = new Path(out);
-      FileSystem fs = Fs.of(outPath, h.spark.sparkContext().hadoopConfiguration());
+      FileSystem fs = Fs.of(outPath, h.sc.hadoopConfiguration());
       prepare(fs, outPath);
       Progress progress = new Progress(System.err, System.console() != null, plan.shardCount(), plan.totalBytes());
       boolean ok = false;
@@ -67,7 +67,7 @@ final class Generate implements Callable<Integer> {
       warmup.interrupt();
       genStart = System.nanoTime();
       try {
-        Generator.run(h.spark, plan, spec.seed(), format, outPath, partitions == null ? 0 : partitions, progress::start);
+        Generator.run(h.sc, plan, spec.seed(), format, outPath, partitions == null ? 0 : partitions, progress::start);
         fs.delete(new Path(outPath, RUN_MARKER), false);
         genEnd = System.nanoTime();
         ok = true;

@@ -85,7 +85,7 @@ final class Verify implements Callable<Integer> {
     List<Job> jobs = new ArrayList<>();
     int total = 0;
     try (Sessions.Handle h = Sessions.open("shardinit verify")) {
-      Checkpoint c = Checkpoint.open(dir, h.spark.sparkContext().hadoopConfiguration());
+      Checkpoint c = Checkpoint.open(dir, h.sc.hadoopConfiguration());
       FileSystem fs = c.fs;
       Set<String> listed = new HashSet<>();
       listed.add(Manifest.FILE);
@@ -116,11 +116,11 @@ final class Verify implements Callable<Integer> {
         }
       }
       if (!jobs.isEmpty()) {
-        HashMap<String, String> conf = Fs.entries(h.spark.sparkContext().hadoopConfiguration());
+        HashMap<String, String> conf = Fs.entries(h.sc.hadoopConfiguration());
         String root = c.dir.toUri().toString();
         String fmt = c.fileFormat();
-        List<String> found = org.apache.spark.api.java.JavaSparkContext.fromSparkContext(h.spark.sparkContext())
-            .parallelize(jobs, Math.max(1, Math.min(jobs.size(), h.spark.sparkContext().defaultParallelism() * 4)))
+        List<String> found = org.apache.spark.api.java.JavaSparkContext.fromSparkContext(h.sc)
+            .parallelize(jobs, Math.max(1, Math.min(jobs.size(), h.sc.defaultParallelism() * 4)))
             .flatMap(j -> check(j, root, fmt, conf).iterator())
             .collect();
         problems.addAll(found);

@@ -24,10 +24,10 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RemoteIterator;
+import org.apache.spark.SparkContext;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.sql.SparkSession;
 import org.apache.spark.util.LongAccumulator;
 
 /**
@@ -37,9 +37,10 @@ import org.apache.spark.util.LongAccumulator;
  */
 public final class Generator {
   /**
-   * Test-only fault hook: "true" makes the first attempt of task 0 fail after writing a temporary file (the
-   * retry must still give the identical checkpoint); "always" makes every attempt of task 0 fail (the run
-   * must fail and leave no checkpoint).
+   * Test-only fault hook, a local property of the submitting thread ({@link SparkContext#setLocalProperty}):
+   * "true" makes the first attempt of task 0 fail after writing a temporary file (the retry must still give
+   * the identical checkpoint); "always" makes every attempt of task 0 fail (the run must fail and leave no
+   * checkpoint).
    */
   public static final String FAULT_HOOK = "spark.shardinit.test.failFirstAttempt";
 
@@ -57,25 +58,24 @@ public final class Generator {
   }
 
   /** Runs the plan into {@code out}, which must exist and be empty; returns the manifest written. */
-  public static Map<String, Object> run(SparkSession spark, Plan plan, long seed, FileFormat format, Path out,
+  public static Map<String, Object> run(SparkContext sc, Plan plan, long seed, FileFormat format, Path out,
       int partitions, java.util.function.Consumer<Counters> onStart) throws IOException {
-    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    Configuration hconf = spark.sparkContext().hadoopConfiguration();
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(sc);
+    Configuration hconf = sc.hadoopConfiguration();
     FileSystem fs = Fs.of(out, hconf);
     List<Recipe> recipes = new ArrayList<>();
     for (Plan.TensorPlan t : plan.tensors()) {
       recipes.add(Recipe.of(t.init()));
     }
     List<Plan.Task> tasks = plan.tasks();
-    Counters counters = new Counters(spark.sparkContext().longAccumulator("shardinit.shards"),
-        spark.sparkContext().longAccumulator("shardinit.bytes"));
+    Counters counters = new Counters(sc.longAccumulator("shardinit.shards"), sc.longAccumulator("shardinit.bytes"));
     if (onStart != null) {
       onStart.accept(counters);
     }
     List<Receipt> receipts = new ArrayList<>();
     if (!tasks.isEmpty()) {
-      int slices = partitions > 0 ? partitions : spark.sparkContext().defaultParallelism();
-      String hook = spark.conf().get(FAULT_HOOK, "false");
+      int slices = partitions > 0 ? partitions : sc.defaultParallelism();
+      String hook = String.valueOf(sc.getLocalProperty(FAULT_HOOK));
       boolean fault = hook.equals("true") || hook.equals("always");
       boolean always = hook.equals("always");
       HashMap<String, String> confEntries = Fs.entries(hconf);
@@ -86,7 +86,7 @@ public final class Generator {
       List<List<Plan.Task>> groups = balance(tasks, slices);
       JavaRDD<List<Plan.Task>> rdd = jsc.parallelize(groups, groups.size());
       String group = "shardinit-generate-" + System.nanoTime();
-      spark.sparkContext().setJobGroup(group, "shardinit generate: " + tasks.size() + " tasks", true);
+      sc.setJobGroup(group, "shardinit generate: " + tasks.size() + " tasks", true);
       try {
         receipts = rdd.mapPartitions((Iterator<List<Plan.Task>> it) -> {
         TaskContext tc = TaskContext.get();
@@ -114,16 +114,16 @@ public final class Generator {
       }).collect();
         // A speculative copy that lost the race may still be finishing its temporary file: wait for it, so the
         // clean-up below sees (and removes) everything it wrote.
-        awaitIdle(spark, group, 60_000);
+        awaitIdle(sc, group, 60_000);
       } catch (RuntimeException e) {
         // A failed job may leave sibling tasks still writing: stop them and wait, so that the caller's clean-up
         // is not undone by a late task.
-        spark.sparkContext().cancelJobGroup(group);
-        awaitIdle(spark, group, 60_000);
-        awaitExecutorsIdle(spark, 60_000); // killed tasks can outlive their stage's bookkeeping
+        sc.cancelJobGroup(group);
+        awaitIdle(sc, group, 60_000);
+        awaitExecutorsIdle(sc, 60_000); // killed tasks can outlive their stage's bookkeeping
         throw e;
       } finally {
-        spark.sparkContext().clearJobGroup();
+        sc.clearJobGroup();
       }
     }
     Map<String, Object> manifest = manifest(plan, seed, format, receipts);
@@ -164,9 +164,9 @@ public final class Generator {
   }
 
   /** Waits until no task of the job group {@code group} runs any more (or the timeout passes). */
-  static void awaitIdle(SparkSession spark, String group, long timeoutMillis) {
+  static void awaitIdle(SparkContext sc, String group, long timeoutMillis) {
     long deadline = System.currentTimeMillis() + timeoutMillis;
-    while (busy(spark, group) && System.currentTimeMillis() < deadline) {
+    while (busy(sc, group) && System.currentTimeMillis() < deadline) {
       try {
         Thread.sleep(20);
       } catch (InterruptedException ie) {
@@ -177,11 +177,11 @@ public final class Generator {
   }
 
   /** Waits until no executor runs any task (or the timeout passes). */
-  static void awaitExecutorsIdle(SparkSession spark, long timeoutMillis) {
+  static void awaitExecutorsIdle(SparkContext sc, long timeoutMillis) {
     long deadline = System.currentTimeMillis() + timeoutMillis;
     while (System.currentTimeMillis() < deadline) {
       int running = 0;
-      for (org.apache.spark.SparkExecutorInfo e : spark.sparkContext().statusTracker().getExecutorInfos()) {
+      for (org.apache.spark.SparkExecutorInfo e : sc.statusTracker().getExecutorInfos()) {
         running += e.numRunningTasks();
       }
       if (running == 0) {
@@ -196,8 +196,8 @@ public final class Generator {
     }
   }
 
-  private static boolean busy(SparkSession spark, String group) {
-    org.apache.spark.SparkStatusTracker st = spark.sparkContext().statusTracker();
+  private static boolean busy(SparkContext sc, String group) {
+    org.apache.spark.SparkStatusTracker st = sc.statusTracker();
     for (int job : st.getJobIdsForGroup(group)) {
       org.apache.spark.SparkJobInfo info = st.getJobInfo(job).getOrElse(() -> null);
       if (info == null) {

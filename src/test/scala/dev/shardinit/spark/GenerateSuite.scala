@@ -154,9 +154,9 @@ class GenerateSuite extends SparkSuiteBase {
     val clean = dir("fault-clean")
     generate(clean, "--shard-size", "16KiB")
     val faulty = dir("fault-retried")
-    spark.conf.set(Generator.FAULT_HOOK, "true")
+    spark.sparkContext.setLocalProperty(Generator.FAULT_HOOK, "true")
     try generate(faulty, "--shard-size", "16KiB")
-    finally spark.conf.unset(Generator.FAULT_HOOK)
+    finally spark.sparkContext.setLocalProperty(Generator.FAULT_HOOK, null)
     assert(listFiles(faulty) == listFiles(clean))
     for (f <- listFiles(clean))
       assert(java.util.Arrays.equals(Files.readAllBytes(clean.resolve(f)), Files.readAllBytes(faulty.resolve(f))), f)
@@ -164,9 +164,9 @@ class GenerateSuite extends SparkSuiteBase {
 
   test("a run that fails leaves no manifest and no directory; --overwrite then starts clean") {
     val out = dir("fault-fatal")
-    spark.conf.set(Generator.FAULT_HOOK, "always")
+    spark.sparkContext.setLocalProperty(Generator.FAULT_HOOK, "always")
     val r = try cli("generate", smoke, "--out", out.toString, "--shard-size", "16KiB")
-    finally spark.conf.unset(Generator.FAULT_HOOK)
+    finally spark.sparkContext.setLocalProperty(Generator.FAULT_HOOK, null)
     assert(r.code == 1, r.err)
     assert(r.err.contains("injected failure"), r.err)
     assert(!Files.exists(out))
