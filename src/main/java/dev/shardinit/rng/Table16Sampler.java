@@ -55,16 +55,23 @@ public final class Table16Sampler implements Sampler16 {
     char[] t = table();
     int[] words = scratch.words;
     stream.words(start, n, words, scratch.lanes);
-    int[] idx = scratch.idx16;
-    int m = 0;
+    int mixed = 0;
     for (int k = 0; k < n; k++) {
       char c = t[words[k] >>> 16];
       out[k] = (short) c;
-      idx[m] = k;
-      m += (MIXED - c - 1) >>> 31; // 1 when c == MIXED, without a branch
+      mixed += (MIXED - c - 1) >>> 31; // 1 when c == MIXED, without a branch
     }
-    if (m == 0) {
+    if (mixed == 0) {
       return;
+    }
+    // A second, rarely needed pass finds them: gathering indices in the first would chain every iteration
+    // to the previous one through the count.
+    int[] idx = scratch.idx16;
+    int m = 0;
+    for (int k = 0; k < n && m < mixed; k++) {
+      if (out[k] == (short) MIXED) {
+        idx[m++] = k;
+      }
     }
     double[] u = scratch.u16;
     for (int i = 0; i < m; i++) {
