@@ -24,8 +24,9 @@ import org.apache.hadoop.fs.Path;
 
 /**
  * Fills a partition's shards and commits their files, two shards in flight: while the calling (task) thread
- * fills shard k + 1, a writer thread checksums shard k, writes it under an attempt-unique hidden temporary
- * name in the tensor's directory and renames it into place. A retried or speculative attempt therefore never
+ * fills shard k + 1 (and checksums and summarises it slice by slice, while the values are in the cache), a
+ * writer thread writes shard k under an attempt-unique hidden temporary name in the tensor's directory and
+ * renames it into place. A retried or speculative attempt therefore never
  * leaves a partial file under a real name, and the second of two attempts finds the (identical) file already
  * there. Memory: two buffers the size of the largest shard, reused from shard to shard and from task to task
  * ({@link ShardBuffers}).
@@ -81,15 +82,29 @@ public final class ShardWriter implements Closeable {
     await(inFlight[slot]);
     Dtype dt = init.target().dtype();
     ByteBuffer values = buffer(slot, Math.toIntExact((s.end() - s.start()) * dt.bytes()));
-    init.fill(s.start(), s.end(), values);
-    values.flip();
+    Stats st = fill(init, s.start(), s.end(), values);
     Future<Receipt> f = writer.submit(() -> {
-      Receipt r = commit(fs, out, format, init, s, values, attempt, failBeforeRename);
+      Receipt r = commit(fs, out, format, init, s, values, st, attempt, failBeforeRename);
       onCommitted.accept(s);
       return r;
     });
     inFlight[slot] = f;
     pending.add(f);
+  }
+
+  /** Elements filled at a time: a slice's values are summarised while they are still in the cache. */
+  static final int SLICE = 1 << 16;
+
+  /** Fills elements [start, end) into {@code values} (flipped for reading) and returns their statistics. */
+  static Stats fill(Initializer init, long start, long end, ByteBuffer values) {
+    Stats.Accumulator acc = new Stats.Accumulator(init.target().dtype());
+    for (long i = start; i < end; i += SLICE) {
+      int from = values.position();
+      init.fill(i, Math.min(end, i + SLICE), values);
+      acc.add(values.duplicate().flip().position(from));
+    }
+    values.flip();
+    return acc.result();
   }
 
   /** Waits for every submitted shard; their receipts, in submission order. */
@@ -159,11 +174,10 @@ public final class ShardWriter implements Closeable {
     }
   }
 
-  /** Checksums {@code values} (shard {@code s}, filled), writes its file and renames it into place. */
+  /** Writes the file of shard {@code s} ({@code values}, summarised by {@code st}) and renames it into place. */
   static Receipt commit(FileSystem fs, Path out, FileFormat format, Initializer init, Plan.Shard s,
-      ByteBuffer values, String attempt, boolean failBeforeRename) throws IOException {
+      ByteBuffer values, Stats st, String attempt, boolean failBeforeRename) throws IOException {
     Dtype dt = init.target().dtype();
-    Stats st = Stats.of(values, dt);
     long[] pieces = Layout.pieces(Layout.rowLength(init.target().shape(), init.target().numel()), s.start(), s.end());
     Map<String, String> meta = Manifest.fileMetadata(Manifest.tensorEntry(init),
         Manifest.fileEntry(s.start(), s.end(), pieces.length, st.crc32c));

@@ -9,13 +9,16 @@ import java.nio.ShortBuffer;
 import java.util.zip.CRC32C;
 
 /**
- * CRC-32C and min/max/mean/std of a buffer of raw little-endian values. One pass, chunk by chunk: values are
- * decoded in bulk into a double array, then summed with four independent accumulators, shifted by the first value
- * so that a large mean does not cancel the variance. The order of operations is fixed, so the figures are
- * the same on every run.
+ * CRC-32C and min/max/mean/std of a shard's raw little-endian values, accumulated slice by slice as the shard
+ * is filled ({@link Accumulator}), so the values are read while they are still in the cache.
+ *
+ * <p>Element i of the shard goes to slot {@code i mod SLOTS}; each slot keeps a sum and a sum of squares of
+ * the values shifted by the first value (so a large mean does not cancel the variance), a minimum and a
+ * maximum, and the slots are combined in order at the end. The loops run across slots, which the JIT
+ * vectorises, and the figures depend only on the values, not on how they were cut into slices.
  */
 final class Stats {
-  private static final int CHUNK = 4096;
+  private static final int SLOTS = 4096;
   private static final double[] HALF = new double[1 << 16];
 
   static {
@@ -40,123 +43,117 @@ final class Stats {
 
   /** Over the buffer's remaining bytes; its position is unchanged. */
   static Stats of(ByteBuffer values, Dtype dt) {
-    CRC32C crc = new CRC32C();
-    crc.update(values.duplicate());
-    ByteBuffer le = values.duplicate().order(ByteOrder.LITTLE_ENDIAN);
-    int width = dt.bytes();
-    int n = le.remaining() / width;
-    if (n == 0) {
-      return new Stats((int) crc.getValue(), 0, 0, 0, 0);
-    }
-    Decoder d = new Decoder(le, dt);
-    double[] v = new double[CHUNK];
-    d.decode(0, v, 1);
-    double shift = v[0];
-    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-    double q0 = 0, q1 = 0, q2 = 0, q3 = 0;
-    // min/max by comparison, which NaNs never win; a NaN (or infinite) value makes the sum of squares NaN,
-    // and min/max are then taken again below
-    double lo0 = Double.POSITIVE_INFINITY, lo1 = lo0, lo2 = lo0, lo3 = lo0;
-    double hi0 = Double.NEGATIVE_INFINITY, hi1 = hi0, hi2 = hi0, hi3 = hi0;
-    for (int at = 0; at < n; at += CHUNK) {
-      int m = Math.min(CHUNK, n - at);
-      d.decode(at, v, m);
-      int k = 0;
-      for (; k + 4 <= m; k += 4) {
-        double a = v[k] - shift;
-        double b = v[k + 1] - shift;
-        double c = v[k + 2] - shift;
-        double e = v[k + 3] - shift;
-        s0 += a;
-        s1 += b;
-        s2 += c;
-        s3 += e;
-        q0 += a * a;
-        q1 += b * b;
-        q2 += c * c;
-        q3 += e * e;
-        double x0 = v[k], x1 = v[k + 1], x2 = v[k + 2], x3 = v[k + 3];
-        lo0 = x0 < lo0 ? x0 : lo0;
-        lo1 = x1 < lo1 ? x1 : lo1;
-        lo2 = x2 < lo2 ? x2 : lo2;
-        lo3 = x3 < lo3 ? x3 : lo3;
-        hi0 = x0 > hi0 ? x0 : hi0;
-        hi1 = x1 > hi1 ? x1 : hi1;
-        hi2 = x2 > hi2 ? x2 : hi2;
-        hi3 = x3 > hi3 ? x3 : hi3;
-      }
-      for (; k < m; k++) {
-        double a = v[k] - shift;
-        s0 += a;
-        q0 += a * a;
-        lo0 = v[k] < lo0 ? v[k] : lo0;
-        hi0 = v[k] > hi0 ? v[k] : hi0;
-      }
-    }
-    double sum = (s0 + s1) + (s2 + s3);
-    double sq = (q0 + q1) + (q2 + q3);
-    double meanShifted = sum / n;
-    double var = Math.max(0.0, sq / n - meanShifted * meanShifted);
-    double lo = Math.min(Math.min(lo0, lo1), Math.min(lo2, lo3));
-    double hi = Math.max(Math.max(hi0, hi1), Math.max(hi2, hi3));
-    if (sq != sq) { // a NaN or infinite value: take min/max again as Math.min/max define them
-      lo = Double.POSITIVE_INFINITY;
-      hi = Double.NEGATIVE_INFINITY;
-      for (int at = 0; at < n; at += CHUNK) {
-        int m = Math.min(CHUNK, n - at);
-        d.decode(at, v, m);
-        for (int k = 0; k < m; k++) {
-          lo = Math.min(lo, v[k]);
-          hi = Math.max(hi, v[k]);
-        }
-      }
-    }
-    return new Stats((int) crc.getValue(), lo, hi, shift + meanShifted, Math.sqrt(var));
+    Accumulator a = new Accumulator(dt);
+    a.add(values);
+    return a.result();
   }
 
-  /** Values of the buffer as doubles, a chunk at a time, through typed views read in bulk. */
-  private static final class Decoder {
+  /** Statistics of consecutive slices of values, added in order. */
+  static final class Accumulator {
     private final Dtype dt;
-    private final FloatBuffer floats;
-    private final DoubleBuffer doubles;
-    private final ShortBuffer shorts;
+    private final CRC32C crc = new CRC32C();
+    private final double[] sum = new double[SLOTS];
+    private final double[] squares = new double[SLOTS];
+    private final double[] lo = new double[SLOTS];
+    private final double[] hi = new double[SLOTS];
+    private final double[] v = new double[SLOTS];
     private final float[] f;
     private final short[] h;
+    private double shift;
+    private long count;
 
-    Decoder(ByteBuffer le, Dtype dt) {
+    Accumulator(Dtype dt) {
       this.dt = dt;
-      this.floats = dt == Dtype.FLOAT32 ? le.asFloatBuffer() : null;
-      this.doubles = dt == Dtype.FLOAT64 ? le.asDoubleBuffer() : null;
-      this.shorts = dt.bytes() == 2 ? le.asShortBuffer() : null;
-      this.f = dt == Dtype.FLOAT32 ? new float[CHUNK] : null;
-      this.h = dt.bytes() == 2 ? new short[CHUNK] : null;
+      this.f = dt == Dtype.FLOAT32 ? new float[SLOTS] : null;
+      this.h = dt.bytes() == 2 ? new short[SLOTS] : null;
+      java.util.Arrays.fill(lo, Double.POSITIVE_INFINITY);
+      java.util.Arrays.fill(hi, Double.NEGATIVE_INFINITY);
     }
 
-    /** Values {@code at .. at+m-1} into {@code v[0..m-1]}. */
-    void decode(int at, double[] v, int m) {
+    /** Adds the buffer's remaining bytes (whole values); its position is unchanged. */
+    void add(ByteBuffer values) {
+      crc.update(values.duplicate());
+      ByteBuffer le = values.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+      int n = le.remaining() / dt.bytes();
+      FloatBuffer floats = dt == Dtype.FLOAT32 ? le.asFloatBuffer() : null;
+      DoubleBuffer doubles = dt == Dtype.FLOAT64 ? le.asDoubleBuffer() : null;
+      ShortBuffer shorts = dt.bytes() == 2 ? le.asShortBuffer() : null;
+      for (int at = 0; at < n; ) {
+        int slot = (int) (count % SLOTS);
+        int m = Math.min(SLOTS - slot, n - at);
+        decode(floats, doubles, shorts, at, slot, m);
+        if (count == 0) {
+          shift = v[0]; // slot 0
+        }
+        accumulate(slot, slot + m);
+        at += m;
+        count += m;
+      }
+    }
+
+    /** Values {@code at .. at+m-1} of the slice into {@code v[slot .. slot+m-1]}. */
+    private void decode(FloatBuffer floats, DoubleBuffer doubles, ShortBuffer shorts, int at, int slot, int m) {
+      int end = slot + m;
       switch (dt) {
         case FLOAT32:
-          floats.get(at, f, 0, m);
-          for (int k = 0; k < m; k++) {
+          floats.get(at, f, slot, m);
+          for (int k = slot; k < end; k++) {
             v[k] = f[k];
           }
           break;
         case FLOAT64:
-          doubles.get(at, v, 0, m);
+          doubles.get(at, v, slot, m);
           break;
         case BFLOAT16:
-          shorts.get(at, h, 0, m);
-          for (int k = 0; k < m; k++) {
+          shorts.get(at, h, slot, m);
+          for (int k = slot; k < end; k++) {
             v[k] = Float.intBitsToFloat(h[k] << 16);
           }
           break;
         default:
-          shorts.get(at, h, 0, m);
-          for (int k = 0; k < m; k++) {
+          shorts.get(at, h, slot, m);
+          for (int k = slot; k < end; k++) {
             v[k] = HALF[h[k] & 0xFFFF];
           }
           break;
       }
+    }
+
+    /** Adds {@code v[from .. to-1]} to their slots; one index for every array, so the JIT vectorises it. */
+    private void accumulate(int from, int to) {
+      double c = shift;
+      double[] s = sum;
+      double[] q = squares;
+      double[] a = lo;
+      double[] b = hi;
+      double[] x = v;
+      for (int k = from; k < to; k++) {
+        double d = x[k] - c;
+        s[k] += d;
+        q[k] += d * d;
+        a[k] = Math.min(a[k], x[k]); // a NaN makes its slot's min and max NaN
+        b[k] = Math.max(b[k], x[k]);
+      }
+    }
+
+    Stats result() {
+      int crc32c = (int) crc.getValue();
+      if (count == 0) {
+        return new Stats(crc32c, 0, 0, 0, 0);
+      }
+      double s = 0;
+      double q = 0;
+      double min = Double.POSITIVE_INFINITY;
+      double max = Double.NEGATIVE_INFINITY;
+      for (int k = 0; k < SLOTS; k++) {
+        s += sum[k];
+        q += squares[k];
+        min = Math.min(min, lo[k]);
+        max = Math.max(max, hi[k]);
+      }
+      double meanShifted = s / count;
+      double var = Math.max(0.0, q / count - meanShifted * meanShifted);
+      return new Stats(crc32c, min, max, shift + meanShifted, Math.sqrt(var));
     }
   }
 }

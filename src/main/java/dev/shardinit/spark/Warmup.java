@@ -142,9 +142,7 @@ public final class Warmup {
       ByteBuffer b = ByteBuffer.allocate((int) n * init.target().dtype().bytes()).order(ByteOrder.LITTLE_ENDIAN);
       for (int round = 0; round < 3 && !Thread.currentThread().isInterrupted(); round++) {
         b.clear();
-        init.fill(0, n, b);
-        b.flip();
-        Stats.of(b, init.target().dtype());
+        ShardWriter.fill(init, 0, n, b);
         Path f = new Path(dir.resolve("w" + file++).toUri());
         ShardFiles.write(fs, f, format, init.target().dtype(), 0, new long[] {n}, b, Map.of());
         fs.delete(f, false);

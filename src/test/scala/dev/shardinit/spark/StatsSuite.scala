@@ -32,6 +32,26 @@ class StatsSuite extends AnyFunSuite {
     }
   }
 
+  test("the figures depend only on the values, not on the slices they were added in") {
+    val r = new SplittableRandom(3)
+    for (dt <- Dtype.values()) {
+      val xs = Array.fill(20011)(dt.round(3.0 + r.nextGaussian()))
+      val b = buffer(dt, xs)
+      val whole = Stats.of(b, dt)
+      for (cuts <- Seq(Seq(1, 4095, 4097, 10000), Seq(7, 7, 8190), Seq(20010))) {
+        val acc = new Stats.Accumulator(dt)
+        var at = 0
+        for (c <- cuts :+ (xs.length - cuts.sum)) {
+          acc.add(b.duplicate().position(at * dt.bytes).limit((at + c) * dt.bytes))
+          at += c
+        }
+        val s = acc.result()
+        assert((s.crc32c, s.min, s.max, s.mean, s.std) == (whole.crc32c, whole.min, whole.max, whole.mean, whole.std),
+          s"$dt cuts $cuts")
+      }
+    }
+  }
+
   test("a NaN makes min, max, mean and std NaN; infinities are the min and max") {
     for (dt <- Dtype.values()) {
       val withNaN = Array.tabulate(5001)(i => if (i == 2500) Double.NaN else dt.round(i * 0.001))
