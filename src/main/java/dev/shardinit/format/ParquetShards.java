@@ -237,6 +237,7 @@ final class ParquetShards {
     private float[] floats = new float[0];
     private double[] doubles = new double[0];
     private short[] shorts = new short[0];
+    private char[] chars = new char[0];
     // the last page's min and max (bits of the stored type) and whether it held a NaN
     private long min;
     private long max;
@@ -469,17 +470,16 @@ final class ParquetShards {
           break;
         }
         case BFLOAT16: {
-          // a plain fixed_len_byte_array(2) orders by its bytes as unsigned, low byte first: key = low << 8 | high
+          // a plain fixed_len_byte_array(2) orders by its bytes as unsigned, low byte first: the key is the
+          // little-endian pattern read big-endian, as an unsigned char
           v.get(from, page, at, count * 2);
-          short[] h = shorts(count);
-          view(at, count * 2).asShortBuffer().get(h, 0, count);
+          char[] keys = chars(count);
+          ByteBuffer.wrap(page, at, count * 2).slice().order(ByteOrder.BIG_ENDIAN).asCharBuffer().get(keys, 0, count);
           int lo = Integer.MAX_VALUE;
           int hi = Integer.MIN_VALUE;
           for (int i = 0; i < count; i++) {
-            int x = h[i];
-            int key = (x & 0xFF) << 8 | (x >>> 8 & 0xFF);
-            lo = Math.min(lo, key);
-            hi = Math.max(hi, key);
+            lo = Math.min(lo, keys[i]);
+            hi = Math.max(hi, keys[i]);
           }
           nan = false; // no IEEE order for this column: NaN patterns are byte strings like any other here
           min = (lo & 0xFF) << 8 | lo >>> 8; // back to the little-endian pattern le() writes out
@@ -508,6 +508,13 @@ final class ParquetShards {
         doubles = new double[n];
       }
       return doubles;
+    }
+
+    private char[] chars(int n) {
+      if (chars.length < n) {
+        chars = new char[n];
+      }
+      return chars;
     }
 
     private short[] shorts(int n) {
