@@ -106,6 +106,14 @@ public final class Initializer {
    * split between calls.
    */
   public void fill(long start, long end, ByteBuffer dst) {
+    fill(start, end, dst, new Scratch());
+  }
+
+  /**
+   * As {@link #fill(long, long, ByteBuffer)}, with the calling thread's working arrays: a caller that fills a
+   * range in many calls allocates them once.
+   */
+  public void fill(long start, long end, ByteBuffer dst, Scratch scratch) {
     if (start < 0 || end < start || end > target.numel()) {
       throw new IndexOutOfBoundsException(
           "range [" + start + ", " + end + ") outside tensor of " + target.numel() + " elements");
@@ -117,7 +125,6 @@ public final class Initializer {
     }
     ByteBuffer le = dst.duplicate().order(ByteOrder.LITTLE_ENDIAN);
     double[] values = new double[Sampler.CHUNK];
-    Scratch scratch = new Scratch();
     // Values go out through a typed view of the destination in bulk: C2 vectorises the narrowing loops, and
     // the view's array put is one memory copy, where putFloat/putShort per value is neither.
     switch (dt) {

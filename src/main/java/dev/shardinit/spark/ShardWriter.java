@@ -7,6 +7,7 @@ import dev.shardinit.init.Dtype;
 import dev.shardinit.init.Initializer;
 import dev.shardinit.plan.Layout;
 import dev.shardinit.plan.Plan;
+import dev.shardinit.rng.Scratch;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -98,9 +99,10 @@ public final class ShardWriter implements Closeable {
   /** Fills elements [start, end) into {@code values} (flipped for reading) and returns their statistics. */
   static Stats fill(Initializer init, long start, long end, ByteBuffer values) {
     Stats.Accumulator acc = new Stats.Accumulator(init.target().dtype());
+    Scratch scratch = new Scratch();
     for (long i = start; i < end; i += SLICE) {
       int from = values.position();
-      init.fill(i, Math.min(end, i + SLICE), values);
+      init.fill(i, Math.min(end, i + SLICE), values, scratch);
       acc.add(values.duplicate().flip().position(from));
     }
     values.flip();
