@@ -21,4 +21,6 @@ public final class Scratch {
   /** The elements {@link Table16Sampler} computes exactly, and their uniforms. */
   final int[] idx16 = new int[Sampler.CHUNK];
   final double[] u16 = new double[Sampler.CHUNK];
+  /** A bit per element: which of them {@link Table16Sampler} computes exactly. */
+  final long[] mixed = new long[Sampler.CHUNK / 64];
 }

@@ -55,23 +55,31 @@ public final class Table16Sampler implements Sampler16 {
     char[] t = table();
     int[] words = scratch.words;
     stream.words(start, n, words, scratch.lanes);
-    int mixed = 0;
-    for (int k = 0; k < n; k++) {
-      char c = t[words[k] >>> 16];
-      out[k] = (short) c;
-      mixed += (MIXED - c - 1) >>> 31; // 1 when c == MIXED, without a branch
+    // Mixed elements are marked in a bitmap, a 64-bit word per 64 elements, built in a register: gathering
+    // their indices here would chain every iteration to the previous one through the count, and scanning for
+    // them afterwards costs a mispredicted branch per mixed element.
+    long[] bits = scratch.mixed;
+    int words64 = (n + 63) >>> 6;
+    for (int wi = 0; wi < words64; wi++) {
+      long word = 0;
+      int from = wi << 6;
+      int to = Math.min(n, from + 64);
+      for (int k = from; k < to; k++) {
+        char c = t[words[k] >>> 16];
+        out[k] = (short) c;
+        word |= (long) ((MIXED - c - 1) >>> 31) << (k - from); // 1 when c == MIXED, without a branch
+      }
+      bits[wi] = word;
     }
-    if (mixed == 0) {
-      return;
-    }
-    // A second, rarely needed pass finds them: gathering indices in the first would chain every iteration
-    // to the previous one through the count.
     int[] idx = scratch.idx16;
     int m = 0;
-    for (int k = 0; k < n && m < mixed; k++) {
-      if (out[k] == (short) MIXED) {
-        idx[m++] = k;
+    for (int wi = 0; wi < words64; wi++) {
+      for (long word = bits[wi]; word != 0; word &= word - 1) {
+        idx[m++] = (wi << 6) + Long.numberOfTrailingZeros(word);
       }
+    }
+    if (m == 0) {
+      return;
     }
     double[] u = scratch.u16;
     for (int i = 0; i < m; i++) {
