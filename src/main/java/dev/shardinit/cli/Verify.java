@@ -27,11 +27,8 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.zip.CRC32;
 import java.util.zip.CRC32C;
-import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.Path;
-import org.apache.hadoop.fs.RemoteIterator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -106,14 +103,8 @@ final class Verify implements Callable<Integer> {
           }
         }
       }
-      String base = fs.makeQualified(c.dir).toUri().getPath();
-      RemoteIterator<LocatedFileStatus> it = fs.listFiles(c.dir, true);
-      while (it.hasNext()) {
-        FileStatus st = it.next();
-        String rel = Fs.relative(base, st.getPath());
-        if (!listed.contains(rel)) {
-          problems.add("extra file " + rel + ": not in " + Manifest.FILE);
-        }
+      for (String rel : Fs.filesNotIn(fs, c.dir, listed)) {
+        problems.add("extra file " + rel + ": not in " + Manifest.FILE);
       }
       if (!jobs.isEmpty()) {
         HashMap<String, String> conf = Fs.entries(h.sc.hadoopConfiguration());

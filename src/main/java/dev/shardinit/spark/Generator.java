@@ -19,11 +19,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.Path;
-import org.apache.hadoop.fs.RemoteIterator;
 import org.apache.spark.SparkContext;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
@@ -265,18 +262,8 @@ public final class Generator {
     for (Receipt r : receipts) {
       keep.add(r.path);
     }
-    String base = fs.makeQualified(out).toUri().getPath();
-    RemoteIterator<LocatedFileStatus> it = fs.listFiles(out, true);
-    List<Path> strays = new ArrayList<>();
-    while (it.hasNext()) {
-      FileStatus st = it.next();
-      String rel = Fs.relative(base, st.getPath());
-      if (!keep.contains(rel)) {
-        strays.add(st.getPath());
-      }
-    }
-    for (Path p : strays) {
-      fs.delete(p, false);
+    for (String rel : Fs.filesNotIn(fs, out, keep)) {
+      fs.delete(new Path(out, rel), false);
     }
   }
 

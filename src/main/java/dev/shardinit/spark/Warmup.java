@@ -130,7 +130,7 @@ public final class Warmup {
 
   private static void fill(Plan plan, FileFormat format, Set<String> seen, java.nio.file.Path dir)
       throws IOException {
-    FileSystem fs = FileSystem.getLocal(new Configuration()).getRaw();
+    FileSystem fs = Fs.local(new Configuration());
     int file = 0;
     for (Plan.TensorPlan tp : plan.tensors()) {
       Initializer init = tp.init();
