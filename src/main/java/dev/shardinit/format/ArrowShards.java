@@ -267,14 +267,20 @@ final class ArrowShards {
     }
   }
 
-  /** A writable channel over a Hadoop output stream. */
+  /**
+   * A writable channel over a Hadoop output stream; where the stream under it takes ByteBuffers itself (the
+   * local file system's), Arrow's buffers go to it without a copy into a Java array.
+   */
   private static final class FsWriteChannel implements WritableByteChannel {
     private final FSDataOutputStream out;
+    private final WritableByteChannel direct;
     private final byte[] chunk = new byte[IO_CHUNK];
     private boolean open = true;
 
     FsWriteChannel(FSDataOutputStream out) {
       this.out = out;
+      this.direct = out.getWrappedStream() instanceof WritableByteChannel
+          ? (WritableByteChannel) out.getWrappedStream() : null;
     }
 
     @Override
@@ -283,7 +289,11 @@ final class ArrowShards {
         throw new ClosedChannelException();
       }
       int n = src.remaining();
-      if (src.hasArray()) {
+      if (direct != null) {
+        while (src.hasRemaining()) {
+          direct.write(src);
+        }
+      } else if (src.hasArray()) {
         out.write(src.array(), src.arrayOffset() + src.position(), n);
         src.position(src.limit());
       } else {

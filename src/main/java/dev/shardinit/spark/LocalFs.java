@@ -1,10 +1,12 @@
 package dev.shardinit.spark;
 
-import java.io.BufferedOutputStream;
 import java.io.File;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.WritableByteChannel;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.StandardOpenOption;
@@ -20,7 +22,7 @@ import org.apache.hadoop.util.Progressable;
  * directory it creates by running {@code chmod}, and a process start costs about 7 ms: as much as writing a
  * few megabytes, for every shard file. Files and directories here get the permissions any local program's
  * get (the process umask applied to 0666 and 0777), which with the usual umask of 022 are the 0644 and 0755
- * Hadoop would have set.
+ * Hadoop would have set. Its streams also take ByteBuffers ({@link ChannelOutput}).
  */
 final class LocalFs extends RawLocalFileSystem {
   @Override
@@ -36,15 +38,91 @@ final class LocalFs extends RawLocalFileSystem {
     if (file.getParentFile() != null) {
       mkdirs(new Path(file.getParentFile().toURI()));
     }
-    OutputStream out;
+    FileChannel ch;
     try {
-      out = overwrite
-          ? Files.newOutputStream(file.toPath())
-          : Files.newOutputStream(file.toPath(), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+      ch = overwrite
+          ? FileChannel.open(file.toPath(), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+              StandardOpenOption.TRUNCATE_EXISTING)
+          : FileChannel.open(file.toPath(), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
     } catch (FileAlreadyExistsException e) {
       throw new org.apache.hadoop.fs.FileAlreadyExistsException("File already exists: " + f);
     }
-    return new FSDataOutputStream(new BufferedOutputStream(out, bufferSize), statistics);
+    return new FSDataOutputStream(new ChannelOutput(ch, bufferSize), statistics);
+  }
+
+  /**
+   * A buffered output stream over a file channel that also takes ByteBuffers: a direct buffer (Arrow's
+   * memory) goes to the kernel without being copied into a Java array first.
+   */
+  static final class ChannelOutput extends OutputStream implements WritableByteChannel {
+    private final FileChannel ch;
+    private final ByteBuffer buf;
+
+    ChannelOutput(FileChannel ch, int bufferSize) {
+      this.ch = ch;
+      this.buf = ByteBuffer.allocate(Math.max(1, Math.min(bufferSize, 1 << 16)));
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      if (!buf.hasRemaining()) {
+        drain();
+      }
+      buf.put((byte) b);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      if (len > buf.remaining()) {
+        drain();
+      }
+      if (len >= buf.capacity()) {
+        writeFully(ByteBuffer.wrap(b, off, len));
+      } else {
+        buf.put(b, off, len);
+      }
+    }
+
+    @Override
+    public int write(ByteBuffer src) throws IOException {
+      drain();
+      int n = src.remaining();
+      writeFully(src);
+      return n;
+    }
+
+    @Override
+    public void flush() throws IOException {
+      drain();
+    }
+
+    @Override
+    public boolean isOpen() {
+      return ch.isOpen();
+    }
+
+    @Override
+    public void close() throws IOException {
+      if (ch.isOpen()) {
+        try {
+          drain();
+        } finally {
+          ch.close();
+        }
+      }
+    }
+
+    private void drain() throws IOException {
+      buf.flip();
+      writeFully(buf);
+      buf.clear();
+    }
+
+    private void writeFully(ByteBuffer src) throws IOException {
+      while (src.hasRemaining()) {
+        ch.write(src);
+      }
+    }
   }
 
   @Override

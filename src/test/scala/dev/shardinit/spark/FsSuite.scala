@@ -29,6 +29,22 @@ class FsSuite extends AnyFunSuite {
     assert(Files.list(d.resolve("a/b")).iterator().asScala.map(_.getFileName.toString).toSeq == Seq("file"))
   }
 
+  test("its streams take byte arrays and (direct) ByteBuffers in any mix, in order") {
+    val d = tmp()
+    val out = fs.create(p(d.resolve("mixed")), false, 8)
+    val ch = out.getWrappedStream.asInstanceOf[java.nio.channels.WritableByteChannel]
+    val big = Array.tabulate[Byte](1000)(i => (i * 7).toByte)
+    out.write(1)
+    out.write(Array[Byte](2, 3), 0, 2)
+    val direct = java.nio.ByteBuffer.allocateDirect(300)
+    direct.put(big, 0, 300).flip()
+    assert(ch.write(direct) == 300 && !direct.hasRemaining)
+    out.write(big, 300, 700)
+    out.write(Array[Byte](9, 9, 9, 4), 3, 1)
+    out.close()
+    assert(Files.readAllBytes(d.resolve("mixed")).toSeq == (Seq[Byte](1, 2, 3) ++ big.toSeq :+ 4.toByte))
+  }
+
   test("create refuses an existing file unless overwriting, and replaces it when overwriting") {
     val d = tmp()
     val f = p(d.resolve("f"))
