@@ -12,7 +12,9 @@ and prints values/s, MB/s, peak RSS and the ratios shardinit/one-liner and shard
 
 Times: "job" is the write alone, without JVM and Spark start-up, for shardinit (its "writing X s") and for the
 one-liner alike; "wall" is the whole command (JVM start, Spark start, write). dd's is its own elapsed time.
---quick runs a 4096 x 4096 tensor once in each format (a regression guard of a few seconds plus Spark start).
+--quick is the regression guard to run before stopping (under a minute): the 16384 x 16384 tensor once in float32
+to Parquet and to Arrow and in bfloat16 to Parquet, and dd of the same bytes; compare its job times with the table in
+docs/PERFORMANCE.md, measured on the same kind of machine (single runs move by 10-15 % there).
 --memory adds a single 16 GiB float32 tensor generated with a 2 GiB heap (local mode: the driver's memory).
 """
 import argparse
@@ -93,18 +95,14 @@ def main():
 
     try:
         runs = 1 if a.quick else a.runs
+        n = 16384 * 16384
+        big = "bench/jobs/normal-16k.yaml"
         if a.quick:
-            job = os.path.join(work, "quick.yaml")
-            with open(job, "w") as f:
-                f.write("seed: 42\ntensors:\n  - name: w\n    shape: [4096, 4096]\n    init: normal_\n")
-            n = 4096 * 4096
-            for fmt in ("parquet", "arrow"):
-                row("shardinit %s float32 4096^2" % fmt, n, 4 * n,
-                    *shardinit(job, os.path.join(work, "q-" + fmt), ["--format", fmt]))
             row("dd conv=fdatasync", n, 4 * n, *dd(4 * n, os.path.join(work, "dd")))
+            for fmt, dt in (("parquet", "float32"), ("arrow", "float32"), ("parquet", "bfloat16")):
+                row("shardinit %s %s 16384^2" % (fmt, dt), n, n * (4 if dt == "float32" else 2),
+                    *shardinit(big, os.path.join(work, "q"), ["--format", fmt, "--dtype", dt]))
         else:
-            n = 16384 * 16384
-            big = "bench/jobs/normal-16k.yaml"
             row("one-liner randn -> parquet float32", n, 4 * n,
                 *median_of(runs, lambda: oneliner(n, os.path.join(work, "ol"), a.master)))
             row("dd conv=fdatasync", n, 4 * n, *median_of(runs, lambda: dd(4 * n, os.path.join(work, "dd"))))
