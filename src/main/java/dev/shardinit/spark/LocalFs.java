@@ -119,8 +119,13 @@ final class LocalFs extends RawLocalFileSystem {
     }
 
     private void writeFully(ByteBuffer src) throws IOException {
+      int limit = src.limit();
       while (src.hasRemaining()) {
-        ch.write(src);
+        src.limit(Math.min(limit, src.position() + (1 << 20)));
+        while (src.hasRemaining()) {
+          ch.write(src);
+        }
+        src.limit(limit);
       }
     }
   }
