@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """End-to-end benchmark: shardinit beside the baselines, in one run on this machine.
 
-Measures the median of --runs runs of:
+Measures the median of --runs runs (in rounds: every case once per round) of:
   - shardinit generate of a 16384 x 16384 float32 normal_ tensor (bench/jobs/normal-16k.yaml) to Parquet and to
-    Arrow, and in bfloat16 to Parquet;
+    Arrow, and the same in bfloat16;
   - shardinit generate of jobs/tinyllama-1.1b.yaml in float32 and bfloat16 (Parquet);
   - Spark's one-liner, spark.range(n).select(randn(42).cast("float")) to uncompressed Parquet, same Spark, same
     local[N] (bench/baseline/OneLiner.java), for the same number of values;
@@ -72,9 +72,17 @@ def dd(nbytes, out):
     return secs, wall, rss
 
 
-def median_of(runs, f):
-    res = [f() for _ in range(runs)]
-    return (statistics.median(r[0] for r in res), statistics.median(r[1] for r in res), max(r[2] for r in res))
+def round_robin(runs, cases):
+    """Runs every case once per round, `runs` rounds; returns (label, values, bytes, medians of job and wall time,
+    largest peak RSS) per case, in order. Interleaving the cases spreads each over the whole run, so a machine that
+    speeds up or slows down meanwhile (a shared one does) moves every case alike, not only the last ones."""
+    results = {label: [] for label, _, _, _ in cases}
+    for _ in range(runs):
+        for label, _, _, f in cases:
+            results[label].append(f())
+    return [(label, values, nbytes, statistics.median(r[0] for r in results[label]),
+             statistics.median(r[1] for r in results[label]), max(r[2] for r in results[label]))
+            for label, values, nbytes, _ in cases]
 
 
 def main():
@@ -88,37 +96,36 @@ def main():
     # Untimed: builds the jar if the sources changed, and records the launcher's class-data archive.
     subprocess.run(["./shardinit", "generate", "jobs/smoke.yaml", "--out", os.path.join(work, "warm")], cwd=ROOT,
                    check=True, capture_output=True)
-    rows = []
+    cases = []
 
-    def row(label, values, nbytes, job_s, wall_s, rss_kib):
-        rows.append((label, values, nbytes, job_s, wall_s, rss_kib))
+    def case(label, values, nbytes, f):
+        cases.append((label, values, nbytes, f))
+
+    def ours(job, values, nbytes, label, opts=(), heap=None):
+        case(label, values, nbytes, lambda: shardinit(job, os.path.join(work, "s"), list(opts), heap))
 
     try:
         runs = 1 if a.quick else a.runs
         n = 16384 * 16384
         big = "bench/jobs/normal-16k.yaml"
-        if a.quick:
-            row("dd conv=fdatasync", n, 4 * n, *dd(4 * n, os.path.join(work, "dd")))
-            for fmt, dt in (("parquet", "float32"), ("arrow", "float32"), ("parquet", "bfloat16")):
-                row("shardinit %s %s 16384^2" % (fmt, dt), n, n * (4 if dt == "float32" else 2),
-                    *shardinit(big, os.path.join(work, "q"), ["--format", fmt, "--dtype", dt]))
-        else:
-            row("one-liner randn -> parquet float32", n, 4 * n,
-                *median_of(runs, lambda: oneliner(n, os.path.join(work, "ol"), a.master)))
-            row("dd conv=fdatasync", n, 4 * n, *median_of(runs, lambda: dd(4 * n, os.path.join(work, "dd"))))
-            for fmt, dt in (("parquet", "float32"), ("arrow", "float32"), ("parquet", "bfloat16"), ("arrow", "bfloat16")):
-                size = n * (4 if dt == "float32" else 2)
-                row("shardinit %s %s 16384^2" % (fmt, dt), n, size, *median_of(runs, lambda: shardinit(
-                    big, os.path.join(work, "s"), ["--format", fmt, "--dtype", dt])))
+        if not a.quick:
+            case("one-liner randn -> parquet float32", n, 4 * n, lambda: oneliner(n, os.path.join(work, "ol"), a.master))
+        case("dd conv=fdatasync", n, 4 * n, lambda: dd(4 * n, os.path.join(work, "dd")))
+        formats = (("parquet", "float32"), ("arrow", "float32"), ("parquet", "bfloat16"))
+        for fmt, dt in formats + (() if a.quick else (("arrow", "bfloat16"),)):
+            ours(big, n, n * (4 if dt == "float32" else 2), "shardinit %s %s 16384^2" % (fmt, dt),
+                 ["--format", fmt, "--dtype", dt])
+        if not a.quick:
             tl = 1100048384
             for dt in ("float32", "bfloat16"):
-                size = tl * (4 if dt == "float32" else 2)
-                row("shardinit TinyLlama-1.1B %s parquet" % dt, tl, size, *median_of(runs, lambda: shardinit(
-                    "jobs/tinyllama-1.1b.yaml", os.path.join(work, "tl"), ["--dtype", dt])))
+                ours("jobs/tinyllama-1.1b.yaml", tl, tl * (4 if dt == "float32" else 2),
+                     "shardinit TinyLlama-1.1B %s parquet" % dt, ["--dtype", dt])
+        rows = round_robin(runs, cases)
         if a.memory:
             n16 = 65536 * 65536
-            row("shardinit 16 GiB float32, -Xmx2g", n16, 4 * n16,
-                *shardinit("bench/jobs/normal-16g.yaml", os.path.join(work, "m"), heap="2g"))
+            cases = []
+            ours("bench/jobs/normal-16g.yaml", n16, 4 * n16, "shardinit 16 GiB float32, -Xmx2g", heap="2g")
+            rows += round_robin(1, cases)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
