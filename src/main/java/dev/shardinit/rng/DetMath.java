@@ -30,6 +30,10 @@ public final class DetMath {
     }
   }
 
+  /** The atanh series' coefficients as constants, for loops that evaluate it inline ({@link Gaussian}). */
+  static final double T0 = ATANH[0], T1 = ATANH[1], T2 = ATANH[2], T3 = ATANH[3], T4 = ATANH[4], T5 = ATANH[5],
+      T6 = ATANH[6], T7 = ATANH[7], T8 = ATANH[8], T9 = ATANH[9], T10 = ATANH[10], T11 = ATANH[11];
+
   private DetMath() {}
 
   /** Natural logarithm of {@code x}; -inf at 0, NaN below 0. Accurate to a few ulps. */
@@ -61,23 +65,6 @@ public final class DetMath {
     }
     double r = 2.0 * s * p;
     return e * LN2_HI + (e * LN2_LO + r);
-  }
-
-  /**
-   * {@code out[i] = } the atanh series polynomial of {@link #log} at {@code s2[i]}, i &lt; n: Horner's rule from
-   * the highest coefficient, run coefficient by coefficient across all elements (same operations per element).
-   */
-  static void atanhSeries(double[] s2, double[] out, int n) {
-    double top = ATANH[ATANH.length - 1];
-    for (int i = 0; i < n; i++) {
-      out[i] = top;
-    }
-    for (int k = ATANH.length - 2; k >= 0; k--) {
-      double c = ATANH[k];
-      for (int i = 0; i < n; i++) {
-        out[i] = out[i] * s2[i] + c;
-      }
-    }
   }
 
   /** e^x; 0 below -746, +inf above 710. Accurate to a few ulps. */

@@ -31,6 +31,10 @@ public final class Gaussian {
   private static final double A0 = A[0], A1 = A[1], A2 = A[2], A3 = A[3], A4 = A[4], A5 = A[5], A6 = A[6],
       A7 = A[7];
   private static final double B1 = B[1], B2 = B[2], B3 = B[3], B4 = B[4], B5 = B[5], B6 = B[6], B7 = B[7];
+  private static final double C0 = C[0], C1 = C[1], C2 = C[2], C3 = C[3], C4 = C[4], C5 = C[5], C6 = C[6],
+      C7 = C[7];
+  private static final double D0 = D[0], D1 = D[1], D2 = D[2], D3 = D[3], D4 = D[4], D5 = D[5], D6 = D[6],
+      D7 = D[7];
 
 
   private static final long CENTRAL_LIMIT_BITS = Double.doubleToRawLongBits(0.425);
@@ -94,7 +98,6 @@ public final class Gaussian {
     double[] s = t.a;
     double[] s2 = t.b;
     double[] e = t.c;
-    double[] acc = t.d;
     for (int i = 0; i < m; i++) {
       double pk = tp[i];
       double r = Math.min(pk, 1.0 - pk); // p below 1/2, 1 - p above it: the same value as quantile's choice
@@ -114,30 +117,39 @@ public final class Gaussian {
       s2[i] = sv * sv;
       e[i] = ex;
     }
-    DetMath.atanhSeries(s2, acc, m);
+    // log(r) by its atanh series (DetMath.log's operations) and sqrt(-log r) in one pass, AS 241's rational in
+    // sqrt(-log r) - 1.6 in another, the sign in a third: each pass keeps an element's Horner chains in registers
+    // and runs across elements, which the JIT vectorises (a pass per coefficient read and wrote the arrays
+    // once per step; one pass for everything, or the sign within the rational's, does not vectorise).
     for (int i = 0; i < m; i++) {
-      double l = e[i] * DetMath.LN2_HI + (e[i] * DetMath.LN2_LO + 2.0 * s[i] * acc[i]);
+      double x2 = s2[i];
+      double a = DetMath.T11;
+      a = a * x2 + DetMath.T10;
+      a = a * x2 + DetMath.T9;
+      a = a * x2 + DetMath.T8;
+      a = a * x2 + DetMath.T7;
+      a = a * x2 + DetMath.T6;
+      a = a * x2 + DetMath.T5;
+      a = a * x2 + DetMath.T4;
+      a = a * x2 + DetMath.T3;
+      a = a * x2 + DetMath.T2;
+      a = a * x2 + DetMath.T1;
+      a = a * x2 + DetMath.T0;
+      double ei = e[i];
+      double l = ei * DetMath.LN2_HI + (ei * DetMath.LN2_LO + 2.0 * s[i] * a);
       double rv = Math.sqrt(-l);
       e[i] = rv;
       s[i] = rv - 1.6; // the argument of the r <= 5 branch
     }
-    double[] num = s2;
-    double[] den = acc;
+    double[] zt = s2;
     for (int i = 0; i < m; i++) {
-      num[i] = C[7];
-      den[i] = D[7];
+      double w = s[i];
+      double num = ((((((C7 * w + C6) * w + C5) * w + C4) * w + C3) * w + C2) * w + C1) * w + C0;
+      double den = ((((((D7 * w + D6) * w + D5) * w + D4) * w + D3) * w + D2) * w + D1) * w + D0;
+      zt[i] = num / den;
     }
-    for (int j = 6; j >= 0; j--) {
-      double cj = C[j];
-      double dj = D[j];
-      for (int i = 0; i < m; i++) {
-        num[i] = num[i] * s[i] + cj;
-        den[i] = den[i] * s[i] + dj;
-      }
-    }
-    double[] zt = s;
     for (int i = 0; i < m; i++) {
-      zt[i] = Math.copySign(num[i] / den[i], tp[i] - 0.5); // the quotient is positive (|z| > 1.43 here)
+      zt[i] = Math.copySign(zt[i], tp[i] - 0.5); // the quotient is positive (|z| > 1.43 here)
     }
     for (int i = 0; i < m; i++) {
       z[idx[i]] = zt[i];

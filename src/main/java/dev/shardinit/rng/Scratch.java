@@ -17,7 +17,6 @@ public final class Scratch {
   final double[] a = new double[Sampler.CHUNK];
   final double[] b = new double[Sampler.CHUNK];
   final double[] c = new double[Sampler.CHUNK];
-  final double[] d = new double[Sampler.CHUNK];
   /** The elements {@link Table16Sampler} computes exactly, and their uniforms. */
   final int[] idx16 = new int[Sampler.CHUNK];
   final double[] u16 = new double[Sampler.CHUNK];
