@@ -4,9 +4,11 @@
     python3 bench/profile.py [JOB] [generate options ...]     # default: bench/jobs/normal-16k.yaml
 
 Runs ./shardinit generate JOB --out <temp> --overwrite OPTIONS with a recording (Java stacks sampled every
-2 ms, compilations of 10 ms or more, process starts) and prints:
-  - the samples of each thread group (tasks, writers, driver, Spark, other) and the hottest frames of the
-    task and writer threads: the fill, statistics and encoding costs;
+2 ms, each thread's CPU load every 100 ms, compilations of 10 ms or more, process starts) and prints:
+  - the CPU time of each thread group (tasks, writers, JIT compilers, driver, Spark, warm-up) while the job's
+    tasks ran, kernel time included (GC threads are not Java threads and are not counted);
+  - the Java samples of each group and the hottest frames of the task and writer threads: the fill,
+    statistics and encoding costs;
   - the compiler's time over the whole run and its longest compilations;
   - how many processes the JVM started, by command.
 Samples count Java code only: time in the kernel (page-cache copies), in class loading or in the compiler
@@ -26,6 +28,7 @@ SETTINGS = """<?xml version="1.0" encoding="UTF-8"?>
   <event name="jdk.ExecutionSample"><setting name="enabled">true</setting><setting name="period">2 ms</setting></event>
   <event name="jdk.Compilation"><setting name="enabled">true</setting><setting name="threshold">10 ms</setting></event>
   <event name="jdk.ProcessStart"><setting name="enabled">true</setting><setting name="stackTrace">false</setting></event>
+  <event name="jdk.ThreadCPULoad"><setting name="enabled">true</setting><setting name="period">100 ms</setting></event>
 </configuration>
 """
 
@@ -36,6 +39,8 @@ def events(jfr, name):
 
 
 def group(thread):
+    if re.match(r"C[12] CompilerThread", thread):
+        return "JIT compilers"
     if thread.startswith("Executor task launch"):
         return "tasks (fill, statistics)"
     if thread.startswith("shardinit-writer"):
@@ -66,6 +71,24 @@ def main():
         sys.exit(run.stdout + run.stderr)
     print("\n".join(l for l in run.stdout.splitlines() if l.startswith("wrote")))
     subprocess.run(["rm", "-rf", os.path.join(work, "out")])
+
+    ncpu = os.cpu_count()
+    loads = []
+    for e in events(jfr, "jdk.ThreadCPULoad"):
+        t = re.search(r"startTime = (\d+):(\d+):([0-9.]+)", e)
+        at = int(t.group(1)) * 3600 + int(t.group(2)) * 60 + float(t.group(3))
+        cpu = sum(float(x) for x in re.findall(r"(?:user|system) = ([0-9.]+)%", e)) / 100 * 0.1 * ncpu
+        loads.append((at, re.search(r'eventThread = "([^"]*)"', e).group(1), cpu))
+    busy = [at for at, th, _ in loads if group(th).startswith(("tasks", "writers"))]
+    if busy:
+        start, end = min(busy) - 0.1, max(busy)
+        cpu = collections.Counter()
+        for at, th, c in loads:
+            if start <= at <= end:
+                cpu[group(th)] += c
+        print("\nCPU while the tasks ran (%.1f s of wall time, %d CPUs): %.1f s" % (end - start, ncpu, sum(cpu.values())))
+        for g, c in cpu.most_common():
+            print("  %-26s %5.2f s" % (g, c))
 
     groups = collections.Counter()
     frames = collections.Counter()
