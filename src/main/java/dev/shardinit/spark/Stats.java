@@ -47,25 +47,34 @@ final class Stats {
   static final class Accumulator {
     private final Dtype dt;
     private final CRC32C crc = new CRC32C();
-    private final double[] sum = new double[SLOTS];
-    private final double[] squares = new double[SLOTS];
-    private final double[] lo = new double[SLOTS];
-    private final double[] hi = new double[SLOTS];
-    private final double[] v = new double[SLOTS];
+    // 32- and 64-bit types: the slots, and the values being added
+    private final double[] sum;
+    private final double[] squares;
+    private final double[] lo;
+    private final double[] hi;
+    private final double[] v;
     private final float[] f;
+    // 16-bit types: the values being added, and how many values have each bit pattern
     private final short[] h;
-    /** 16-bit types: how many values have each bit pattern. */
     private final int[] patterns;
     private double shift;
     private long count;
 
     Accumulator(Dtype dt) {
       this.dt = dt;
+      boolean narrow = dt.bytes() == 2;
+      this.sum = narrow ? null : new double[SLOTS];
+      this.squares = narrow ? null : new double[SLOTS];
+      this.lo = narrow ? null : new double[SLOTS];
+      this.hi = narrow ? null : new double[SLOTS];
+      this.v = narrow ? null : new double[SLOTS];
       this.f = dt == Dtype.FLOAT32 ? new float[SLOTS] : null;
-      this.h = dt.bytes() == 2 ? new short[SLOTS] : null;
-      this.patterns = dt.bytes() == 2 ? new int[1 << 16] : null; // a shard holds fewer than 2^31 values
-      java.util.Arrays.fill(lo, Double.POSITIVE_INFINITY);
-      java.util.Arrays.fill(hi, Double.NEGATIVE_INFINITY);
+      this.h = narrow ? new short[SLOTS] : null;
+      this.patterns = narrow ? new int[1 << 16] : null; // a shard holds fewer than 2^31 values
+      if (!narrow) {
+        java.util.Arrays.fill(lo, Double.POSITIVE_INFINITY);
+        java.util.Arrays.fill(hi, Double.NEGATIVE_INFINITY);
+      }
     }
 
     /** Adds the buffer's remaining bytes (whole values); its position is unchanged. */
