@@ -50,8 +50,10 @@ final class Stats {
     // 32- and 64-bit types: the slots, and the values being added
     private final double[] sum;
     private final double[] squares;
-    private final double[] lo;
+    private final double[] lo; // float64
     private final double[] hi;
+    private final float[] flo; // float32: min/max taken on the floats (widening keeps their order)
+    private final float[] fhi;
     private final double[] v;
     private final float[] f;
     // 16-bit types: the values being added, and how many values have each bit pattern
@@ -65,15 +67,21 @@ final class Stats {
       boolean narrow = dt.bytes() == 2;
       this.sum = narrow ? null : new double[SLOTS];
       this.squares = narrow ? null : new double[SLOTS];
-      this.lo = narrow ? null : new double[SLOTS];
-      this.hi = narrow ? null : new double[SLOTS];
+      this.lo = dt == Dtype.FLOAT64 ? new double[SLOTS] : null;
+      this.hi = dt == Dtype.FLOAT64 ? new double[SLOTS] : null;
+      this.flo = dt == Dtype.FLOAT32 ? new float[SLOTS] : null;
+      this.fhi = dt == Dtype.FLOAT32 ? new float[SLOTS] : null;
       this.v = narrow ? null : new double[SLOTS];
       this.f = dt == Dtype.FLOAT32 ? new float[SLOTS] : null;
       this.h = narrow ? new short[SLOTS] : null;
       this.patterns = narrow ? new int[1 << 16] : null; // a shard holds fewer than 2^31 values
-      if (!narrow) {
+      if (lo != null) {
         java.util.Arrays.fill(lo, Double.POSITIVE_INFINITY);
         java.util.Arrays.fill(hi, Double.NEGATIVE_INFINITY);
+      }
+      if (flo != null) {
+        java.util.Arrays.fill(flo, Float.POSITIVE_INFINITY);
+        java.util.Arrays.fill(fhi, Float.NEGATIVE_INFINITY);
       }
     }
 
@@ -127,20 +135,35 @@ final class Stats {
       }
     }
 
-    /** Adds {@code v[from .. to-1]} to their slots; one index for every array, so the JIT vectorises it. */
+    /**
+     * Adds {@code v[from .. to-1]} (and for float32 {@code f[from .. to-1]}) to their slots; one index for every
+     * array, so the JIT vectorises it. A NaN makes its slot's min and max NaN.
+     */
     private void accumulate(int from, int to) {
       double c = shift;
       double[] s = sum;
       double[] q = squares;
-      double[] a = lo;
-      double[] b = hi;
       double[] x = v;
       for (int k = from; k < to; k++) {
         double d = x[k] - c;
         s[k] += d;
         q[k] += d * d;
-        a[k] = Math.min(a[k], x[k]); // a NaN makes its slot's min and max NaN
-        b[k] = Math.max(b[k], x[k]);
+      }
+      if (flo != null) {
+        float[] a = flo;
+        float[] b = fhi;
+        float[] y = f;
+        for (int k = from; k < to; k++) {
+          a[k] = Math.min(a[k], y[k]);
+          b[k] = Math.max(b[k], y[k]);
+        }
+      } else {
+        double[] a = lo;
+        double[] b = hi;
+        for (int k = from; k < to; k++) {
+          a[k] = Math.min(a[k], x[k]);
+          b[k] = Math.max(b[k], x[k]);
+        }
       }
     }
 
@@ -159,8 +182,8 @@ final class Stats {
       for (int k = 0; k < SLOTS; k++) {
         s += sum[k];
         q += squares[k];
-        min = Math.min(min, lo[k]);
-        max = Math.max(max, hi[k]);
+        min = Math.min(min, flo != null ? flo[k] : lo[k]);
+        max = Math.max(max, flo != null ? fhi[k] : hi[k]);
       }
       double meanShifted = s / count;
       double var = Math.max(0.0, q / count - meanShifted * meanShifted);
