@@ -63,9 +63,10 @@ final class Generate implements Callable<Integer> {
       prepare(fs, outPath);
       Progress progress = new Progress(System.err, System.console() != null, plan.shardCount(), plan.totalBytes());
       boolean ok = false;
+      // The clock starts before waiting for the warm-up: what is left of it once Spark is up is the job's work.
+      genStart = System.nanoTime();
       warmup.join(10_000); // at most a few seconds, and only when Spark started faster than that
       warmup.interrupt();
-      genStart = System.nanoTime();
       try {
         Generator.run(h.sc, plan, spec.seed(), format, outPath, partitions == null ? 0 : partitions, progress::start);
         fs.delete(new Path(outPath, RUN_MARKER), false);
