@@ -10,8 +10,10 @@ Measures the median of --runs runs (in rounds: every case once per round) of:
   - dd of the same number of bytes with conv=fdatasync (the disk's floor);
 and prints values/s, MB/s, peak RSS and the ratios shardinit/one-liner and shardinit/dd.
 
-Times: "job" is the write alone, without JVM and Spark start-up, for shardinit (its "writing X s") and for the
-one-liner alike; "wall" is the whole command (JVM start, Spark start, write). dd's is its own elapsed time.
+Times: "job" is the write alone, without JVM and Spark start-up, for shardinit (its "writing X s": from Spark
+being up, including whatever of its warm-up is still running then, to the committed manifest) and for the
+one-liner (its write action) alike; "wall" is the whole command (JVM start, Spark start, write). dd's is its own
+elapsed time.
 --quick is the regression guard to run before stopping (under a minute): the 16384 x 16384 tensor once in float32
 to Parquet and to Arrow and in bfloat16 to Parquet, and dd of the same bytes; compare its job times with the table in
 docs/PERFORMANCE.md, measured on the same kind of machine (single runs move by 10-15 % there).

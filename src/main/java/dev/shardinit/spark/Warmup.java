@@ -2,6 +2,7 @@ package dev.shardinit.spark;
 
 import dev.shardinit.format.FileFormat;
 import dev.shardinit.format.ShardFiles;
+import dev.shardinit.init.Dtype;
 import dev.shardinit.init.Initializer;
 import dev.shardinit.plan.Plan;
 import java.io.ByteArrayInputStream;
@@ -51,6 +52,9 @@ public final class Warmup {
     try {
       dir = java.nio.file.Files.createTempDirectory("shardinit-warmup");
       fill(plan, format, seen, dir);
+      if (Boolean.getBoolean(RECORDING)) {
+        otherFormats(plan, format, dir);
+      }
       sparkPaths(plan);
       buffers(plan);
     } catch (IOException | RuntimeException e) {
@@ -126,6 +130,27 @@ public final class Warmup {
       return;
     }
     ShardBuffers.prepare(count, (int) largest);
+  }
+
+  /**
+   * Set (to true) by the launcher in the run that records its class-data archive: the warm-up then also writes
+   * a small shard in every other format, so the archive holds both formats' classes. Without them, a later
+   * Arrow job loaded Arrow's classes from their jars, and its warm-up ran about 0.3 s past Spark's start-up.
+   */
+  public static final String RECORDING = "shardinit.cds.recording";
+
+  private static void otherFormats(Plan plan, FileFormat format, java.nio.file.Path dir) throws IOException {
+    FileSystem fs = Fs.local(new Configuration());
+    Dtype dt = plan.tensors().isEmpty() ? Dtype.FLOAT32 : plan.tensors().get(0).init().target().dtype();
+    ByteBuffer b = ByteBuffer.allocate(4096 * dt.bytes()).order(ByteOrder.LITTLE_ENDIAN);
+    for (FileFormat other : FileFormat.values()) {
+      if (other != format) {
+        Path f = new Path(dir.resolve("other-" + other.id()).toUri());
+        ShardFiles.write(fs, f, other, dt, 0, new long[] {4096}, b, Map.of());
+        ShardFiles.read(fs, f, other);
+        fs.delete(f, false);
+      }
+    }
   }
 
   private static void fill(Plan plan, FileFormat format, Set<String> seen, java.nio.file.Path dir)
