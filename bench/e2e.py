@@ -78,14 +78,15 @@ def dd(nbytes, out):
 
 def round_robin(runs, cases):
     """Runs every case once per round, `runs` rounds; returns (label, values, bytes, medians of job and wall time,
-    largest peak RSS) per case, in order. Interleaving the cases spreads each over the whole run, so a machine that
+    largest peak RSS, every run's job time in round order) per case, in order. Interleaving the cases spreads each over the whole run, so a machine that
     speeds up or slows down meanwhile (a shared one does) moves every case alike, not only the last ones."""
     results = {label: [] for label, _, _, _ in cases}
     for _ in range(runs):
         for label, _, _, f in cases:
             results[label].append(f())
     return [(label, values, nbytes, statistics.median(r[0] for r in results[label]),
-             statistics.median(r[1] for r in results[label]), max(r[2] for r in results[label]))
+             statistics.median(r[1] for r in results[label]), max(r[2] for r in results[label]),
+             [r[0] for r in results[label]])
             for label, values, nbytes, _ in cases]
 
 
@@ -139,7 +140,7 @@ def main():
     print("| case | values | job s | wall s | M values/s | MB/s | peak RSS MiB | vs one-liner (values/s) "
           "| vs one-liner (wall) | vs dd (time) |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for label, values, nbytes, job_s, wall_s, rss in rows:
+    for label, values, nbytes, job_s, wall_s, rss, _ in rows:
         vps = values / job_s
         ours = ol and not label.startswith(("one-liner", "dd"))
         vs_ol = ("%.1f×" % (vps / (ol[1] / ol[3]))) if ours else ""
@@ -158,6 +159,11 @@ def main():
               for bf, f32 in pairs if bf in rate]
     if ratios:
         print("bfloat16 / float32 in values/s: " + ", ".join(ratios))
+        print()
+    if not a.quick:
+        print("job s of every run, in round order:")
+        for r in rows:
+            print("  %s: %s" % (r[0], " ".join("%.2f" % x for x in r[6])))
         print()
     print("job s = the write alone (no JVM or Spark start-up; dd: its own time); wall s = the whole command; "
           "medians of %d run(s); peak RSS is the largest of the runs; vs one-liner (wall) compares whole "
