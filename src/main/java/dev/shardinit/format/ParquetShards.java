@@ -531,7 +531,9 @@ final class ParquetShards {
       }
       if ((count & 1) != 0) { // the last value, unpaired
         int p = at + 4 * pairs;
-        int key = ieee ? ieeeKey((page[p] & 0xFF) | (page[p + 1] & 0xFF) << 8) : (page[p] & 0xFF) << 8 | page[p + 1] & 0xFF;
+        int low = page[p] & 0xFF;
+        int high = page[p + 1] & 0xFF;
+        int key = ieee ? ieeeKey(high << 8 | low) : low << 8 | high;
         lo = Math.min(lo, key);
         hi = Math.max(hi, key);
       }

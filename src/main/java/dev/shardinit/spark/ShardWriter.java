@@ -28,8 +28,8 @@ import org.apache.hadoop.fs.Path;
  * fills shard k + 1 (and checksums and summarises it slice by slice, while the values are in the cache), a
  * writer thread writes shard k under an attempt-unique hidden temporary name in the tensor's directory and
  * renames it into place. A retried or speculative attempt therefore never leaves a partial file under a real
- * name, and the second of two attempts finds the (identical) file already there. Memory: two buffers the size of the largest shard, reused from shard to shard and from task to task
- * ({@link ShardBuffers}).
+ * name, and the second of two attempts finds the (identical) file already there. Memory: two buffers the size
+ * of the largest shard, reused from shard to shard and from task to task ({@link ShardBuffers}).
  *
  * <p>{@link #close} does not return before the writer thread has stopped, so a task never ends (and the
  * driver never cleans up) while one of its files is still being written.
