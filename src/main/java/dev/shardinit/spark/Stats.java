@@ -107,7 +107,7 @@ final class Stats {
       for (int at = 0; at < n; ) {
         int slot = (int) (count % SLOTS);
         int m = Math.min(SLOTS - slot, n - at);
-        decode(floats, doubles, shorts, at, slot, m);
+        decode(floats, doubles, at, slot, m);
         if (count == 0) {
           shift = v[0]; // slot 0
         }
@@ -118,7 +118,7 @@ final class Stats {
     }
 
     /** Values {@code at .. at+m-1} of the slice into {@code v[slot .. slot+m-1]}. */
-    private void decode(FloatBuffer floats, DoubleBuffer doubles, ShortBuffer shorts, int at, int slot, int m) {
+    private void decode(FloatBuffer floats, DoubleBuffer doubles, int at, int slot, int m) {
       int end = slot + m;
       switch (dt) {
         case FLOAT32:
