@@ -2,8 +2,8 @@ package dev.shardinit.spark;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.ArrayDeque;
 import java.util.Iterator;
-import java.util.concurrent.ConcurrentLinkedDeque;
 
 /**
  * The shard buffers of this JVM's task threads: a {@link ShardWriter} takes two and gives them back when it
@@ -11,26 +11,38 @@ import java.util.concurrent.ConcurrentLinkedDeque;
  * Spark starts. The pool holds at most the buffers of the writers that ran at once.
  */
 final class ShardBuffers {
-  private static final ConcurrentLinkedDeque<ByteBuffer> FREE = new ConcurrentLinkedDeque<>();
+  /**
+   * The free buffers. Removal is by identity: {@code ByteBuffer.equals} compares remaining contents, so two
+   * buffers read to their end are "equal", and a remove by equality could take out another buffer than the one
+   * handed out (which then stayed free, and went to two users).
+   */
+  private static final ArrayDeque<ByteBuffer> FREE = new ArrayDeque<>();
 
   private ShardBuffers() {}
 
   /** A cleared little-endian buffer of at least {@code bytes}, its limit at {@code bytes}. */
   static ByteBuffer take(int bytes) {
-    ByteBuffer smaller = null;
-    for (Iterator<ByteBuffer> it = FREE.iterator(); it.hasNext(); ) {
-      ByteBuffer b = it.next();
-      if (b.capacity() >= bytes) {
-        if (FREE.removeFirstOccurrence(b)) {
+    synchronized (FREE) {
+      ByteBuffer smaller = null;
+      for (Iterator<ByteBuffer> it = FREE.iterator(); it.hasNext(); ) {
+        ByteBuffer b = it.next();
+        if (b.capacity() >= bytes) {
+          it.remove();
           b.clear().limit(bytes);
           return b;
+        } else if (smaller == null) {
+          smaller = b;
         }
-      } else if (smaller == null) {
-        smaller = b;
       }
-    }
-    if (smaller != null) {
-      FREE.removeFirstOccurrence(smaller); // too small for this job's shards: let it go rather than keep both
+      if (smaller != null) {
+        // too small for this job's shards: let it go rather than keep both
+        for (Iterator<ByteBuffer> it = FREE.iterator(); it.hasNext(); ) {
+          if (it.next() == smaller) {
+            it.remove();
+            break;
+          }
+        }
+      }
     }
     return ByteBuffer.allocate(bytes).order(ByteOrder.LITTLE_ENDIAN);
   }
@@ -38,15 +50,19 @@ final class ShardBuffers {
   /** Returns a buffer taken with {@link #take}. */
   static void give(ByteBuffer b) {
     if (b != null) {
-      FREE.push(b);
+      synchronized (FREE) {
+        FREE.push(b);
+      }
     }
   }
 
   /** Allocates {@code count} buffers of {@code bytes} into the pool, unless it already holds them. */
   static void prepare(int count, int bytes) {
     int have = 0;
-    for (ByteBuffer b : FREE) {
-      have += b.capacity() >= bytes ? 1 : 0;
+    synchronized (FREE) {
+      for (ByteBuffer b : FREE) {
+        have += b.capacity() >= bytes ? 1 : 0;
+      }
     }
     for (int i = have; i < count && !Thread.currentThread().isInterrupted(); i++) {
       give(ByteBuffer.allocate(bytes).order(ByteOrder.LITTLE_ENDIAN));
