@@ -170,7 +170,9 @@ final class ParquetShards {
         try {
           new PageWriter(s, w, schema, codec, codecs == null ? null : codecs.getCompressor(codec), pageBytes)
               .writeRowGroups(rowGroupBytes);
-          w.end(new LinkedHashMap<>(s.metadata));
+          Map<String, String> metadata = s.source.metadata(); // after the last value
+          ShardFiles.checkMetadata(metadata);
+          w.end(new LinkedHashMap<>(metadata));
         } catch (Throwable t) {
           w.abort(); // close without flushing; the file is deleted below
           throw t;
@@ -301,7 +303,7 @@ final class ParquetShards {
         } while (end < lengths.length);
         w.startBlock(end - row);
         offsetChunk(row, end, element);
-        valuesChunk(row, end, element, elements);
+        valuesChunk(row, end, elements);
         w.endBlock();
         row = end;
         element += elements;
@@ -343,8 +345,8 @@ final class ParquetShards {
       w.endColumn();
     }
 
-    /** The values of rows [from, to): {@code elements} elements from the shard's element {@code element}. */
-    private void valuesChunk(int from, int to, long element, long elements) throws IOException {
+    /** The values of rows [from, to): the source's next {@code elements} elements. */
+    private void valuesChunk(int from, int to, long elements) throws IOException {
       PrimitiveType type = valCol.getPrimitiveType();
       long[] lengths = s.lengths;
       w.startColumn(valCol, elements, codec);
@@ -371,7 +373,7 @@ final class ParquetShards {
         int dl = at;
         at = runs(page, at + Integer.BYTES, count, 1);
         INT.set(page, dl, at - dl - Integer.BYTES);
-        values(element * s.dtype.bytes(), count, at);
+        values(count, at);
         Statistics<?> st;
         if (nan) {
           chunkNaN = true;
@@ -383,7 +385,6 @@ final class ParquetShards {
         List<Long> repetition = List.of((long) rows, n - rows);
         writePage(count, at + valueBytes, st, rows, Encoding.RLE, new SizeStatistics(type, 0, repetition, List.of()));
         r = end;
-        element += n;
       }
       if (chunkNaN) {
         // no min/max for the chunk, and no column index: NaN is outside the order statistics use
@@ -432,16 +433,14 @@ final class ParquetShards {
     }
 
     /**
-     * The PLAIN encoding of {@code count} elements from source byte {@code src} at page offset {@code at}, and
+     * The PLAIN encoding of the next {@code count} elements of the source at page offset {@code at}, and
      * their min, max and NaN flag. The min/max loops fold the values into {@link #SLOTS} slots element-wise,
      * which C2 vectorises; a running min/max over the page is a serial chain of about 1 ns a value.
      */
-    private void values(long src, int count, int at) {
-      ByteBuffer v = s.values;
-      int from = Math.toIntExact(src);
+    private void values(int count, int at) throws IOException {
       switch (s.dtype) {
         case FLOAT32: {
-          v.get(from, page, at, count * 4);
+          s.source.read(page, at, count * 4);
           FloatBuffer in = view(at, count * 4).asFloatBuffer();
           float[] x = floatSlots;
           float[] a = floatLo;
@@ -465,7 +464,7 @@ final class ParquetShards {
           break;
         }
         case FLOAT64: {
-          v.get(from, page, at, count * 8);
+          s.source.read(page, at, count * 8);
           DoubleBuffer in = view(at, count * 8).asDoubleBuffer();
           double[] x = doubleSlots;
           double[] a = doubleLo;
@@ -490,7 +489,7 @@ final class ParquetShards {
         }
         case FLOAT16:
         case BFLOAT16:
-          v.get(from, page, at, count * 2);
+          s.source.read(page, at, count * 2);
           keyRange(at, count, s.dtype == Dtype.FLOAT16);
           break;
         default:

@@ -75,6 +75,19 @@ public final class ShardFiles {
   }
 
   /**
+   * Writes one Parquet shard file at exactly {@code path}, as {@link #write} does, while its values are still
+   * being produced: {@code values} delivers exactly sum(pieceLengths) elements of {@code dtype} in order, and
+   * the footer's metadata after them. The file's bytes are those {@link #write} gives for the same values and
+   * metadata. On any failure, the source's included, nothing is left at {@code path}.
+   */
+  public static void writeParquet(FileSystem fs, Path path, Dtype dtype, long start, long[] pieceLengths,
+      ShardSource values) throws IOException {
+    Objects.requireNonNull(values, "values");
+    Shard s = Shard.checked(fs, path, dtype, start, pieceLengths, null, values, null);
+    ParquetShards.write(s, CompressionCodecName.UNCOMPRESSED, DEFAULT_ROW_GROUP_BYTES, DEFAULT_PAGE_BYTES);
+  }
+
+  /**
    * {@link #write} in Arrow IPC file format, each record batch holding consecutive rows with at most
    * {@code batchBytes} of values in all (a single larger row gets a batch of its own).
    */
@@ -99,35 +112,45 @@ public final class ShardFiles {
     }
   }
 
-  /** A checked write request. */
+  /** A checked write request: the values in a buffer (Arrow needs them so), or streamed (Parquet). */
   static final class Shard {
     final FileSystem fs;
     final Path path;
     final Dtype dtype;
     final long start;
     final long[] lengths;
-    /** Little-endian view of the values, position 0 at the first element. */
+    /** Little-endian view of the values, position 0 at the first element; null when streamed. */
     final ByteBuffer values;
+    /** The values in order, then the metadata (over {@link #values} when those are given). */
+    final ShardSource source;
+    /** The caller's metadata; null when streamed (the source gives it at the end). */
     final Map<String, String> metadata;
 
     private Shard(FileSystem fs, Path path, Dtype dtype, long start, long[] lengths, ByteBuffer values,
-        Map<String, String> metadata) {
+        ShardSource source, Map<String, String> metadata) {
       this.fs = fs;
       this.path = path;
       this.dtype = dtype;
       this.start = start;
       this.lengths = lengths;
       this.values = values;
+      this.source = source;
       this.metadata = metadata;
     }
 
     static Shard of(FileSystem fs, Path path, Dtype dtype, long start, long[] pieceLengths, ByteBuffer valuesLE,
         Map<String, String> metadata) {
+      Objects.requireNonNull(valuesLE, "valuesLE");
+      return checked(fs, path, dtype, start, pieceLengths, valuesLE, null, metadata);
+    }
+
+    /** Exactly one of {@code valuesLE} and {@code source} is given. */
+    static Shard checked(FileSystem fs, Path path, Dtype dtype, long start, long[] pieceLengths,
+        ByteBuffer valuesLE, ShardSource source, Map<String, String> metadata) {
       Objects.requireNonNull(fs, "fs");
       Objects.requireNonNull(path, "path");
       Objects.requireNonNull(dtype, "dtype");
       Objects.requireNonNull(pieceLengths, "pieceLengths");
-      Objects.requireNonNull(valuesLE, "valuesLE");
       if (start < 0) {
         throw new IllegalArgumentException("start must not be negative, got " + start);
       }
@@ -141,19 +164,48 @@ public final class ShardFiles {
           throw new IllegalArgumentException("pieces overflow the flat index range");
         }
       }
+      if (source != null) {
+        return new Shard(fs, path, dtype, start, pieceLengths.clone(), null, source, null);
+      }
       if ((long) valuesLE.remaining() != n * dtype.bytes()) {
         throw new IllegalArgumentException("pieces hold " + n + " " + dtype + " elements (" + n * dtype.bytes()
             + " bytes) but the buffer has " + valuesLE.remaining() + " bytes");
       }
-      if (metadata != null) {
-        for (Map.Entry<String, String> e : metadata.entrySet()) {
-          if (e.getKey() == null || e.getValue() == null) {
-            throw new IllegalArgumentException("metadata keys and values must not be null");
-          }
+      checkMetadata(metadata);
+      ByteBuffer v = valuesLE.slice().order(ByteOrder.LITTLE_ENDIAN);
+      Map<String, String> meta = metadata == null ? Map.of() : metadata;
+      return new Shard(fs, path, dtype, start, pieceLengths.clone(), v, new BufferSource(v, meta), meta);
+    }
+  }
+
+  static void checkMetadata(Map<String, String> metadata) {
+    if (metadata != null) {
+      for (Map.Entry<String, String> e : metadata.entrySet()) {
+        if (e.getKey() == null || e.getValue() == null) {
+          throw new IllegalArgumentException("metadata keys and values must not be null");
         }
       }
-      ByteBuffer v = valuesLE.slice().order(ByteOrder.LITTLE_ENDIAN);
-      return new Shard(fs, path, dtype, start, pieceLengths.clone(), v, metadata == null ? Map.of() : metadata);
+    }
+  }
+
+  /** The values of a buffer, read in order, and fixed metadata. */
+  private static final class BufferSource implements ShardSource {
+    private final ByteBuffer values;
+    private final Map<String, String> metadata;
+
+    BufferSource(ByteBuffer values, Map<String, String> metadata) {
+      this.values = values.duplicate();
+      this.metadata = metadata;
+    }
+
+    @Override
+    public void read(byte[] dst, int at, int length) {
+      values.get(dst, at, length); // the shard's pieces match the buffer: checked when it was made
+    }
+
+    @Override
+    public Map<String, String> metadata() {
+      return metadata;
     }
   }
 }

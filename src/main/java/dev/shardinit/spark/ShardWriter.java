@@ -24,23 +24,35 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
 /**
- * Fills a partition's shards and commits their files, two shards in flight: while the calling (task) thread
- * fills shard k + 1 (and checksums and summarises it slice by slice, while the values are in the cache), a
- * writer thread writes shard k under an attempt-unique hidden temporary name in the tensor's directory and
- * renames it into place. A retried or speculative attempt therefore never leaves a partial file under a real
- * name, and the second of two attempts finds the (identical) file already there. Memory: two buffers the size
- * of the largest shard, reused from shard to shard and from task to task ({@link ShardBuffers}).
+ * Fills a partition's shards and commits their files, the filling in the calling (task) thread and the writing
+ * in a writer thread, which writes each shard's file under an attempt-unique hidden temporary name in the
+ * tensor's directory and renames it into place. A retried or speculative attempt therefore never leaves a
+ * partial file under a real name, and the second of two attempts finds the (identical) file already there.
+ * Each slice of values is checksummed and summarised as it is filled, while it is in the cache.
+ *
+ * <p>Parquet files are written while their shard is filled: the values go to the writer in chunks of
+ * {@link #CHUNK_BYTES} ({@link ChunkStream}), of which a writer has {@link #CHUNKS}, and the file's checksum
+ * goes in its footer at the end. Arrow files carry it in their schema, ahead of the values, so an Arrow shard is
+ * filled whole into a buffer first, and the writer writes shard k while the task fills shard k + 1 into a second
+ * buffer. Memory per task: 16 MiB of chunks (Parquet), or two buffers the size of the largest shard (Arrow);
+ * either is reused from shard to shard and from task to task ({@link ShardBuffers}).
  *
  * <p>{@link #close} does not return before the writer thread has stopped, so a task never ends (and the
  * driver never cleans up) while one of its files is still being written.
  */
 public final class ShardWriter implements Closeable {
+  /** Bytes of a chunk of a streamed shard: 4 MiB, a whole number of {@link #SLICE}s of every dtype. */
+  static final int CHUNK_BYTES = 4 << 20;
+  /** Chunks of one writer: the filler can be up to this many chunks ahead of the file. */
+  static final int CHUNKS = 4;
+
   private final FileSystem fs;
   private final Path out;
   private final FileFormat format;
   private final String attempt;
   private final java.util.function.Consumer<Plan.Shard> onCommitted;
   private final ExecutorService writer;
+  private final ChunkStream.Pool chunks;
   private final ByteBuffer[] buffers = new ByteBuffer[2];
   private final Future<?>[] inFlight = new Future<?>[2];
   private final List<Future<Receipt>> pending = new ArrayList<>();
@@ -49,6 +61,16 @@ public final class ShardWriter implements Closeable {
   /** @param onCommitted called on the writer thread after each shard's file is in place */
   public ShardWriter(FileSystem fs, Path out, FileFormat format, String attempt,
       java.util.function.Consumer<Plan.Shard> onCommitted) {
+    this(fs, out, format, attempt, onCommitted, CHUNK_BYTES);
+  }
+
+  /** @param chunkBytes the chunk size of streamed shards (tests: any multiple of 8) */
+  ShardWriter(FileSystem fs, Path out, FileFormat format, String attempt,
+      java.util.function.Consumer<Plan.Shard> onCommitted, int chunkBytes) {
+    if (chunkBytes < 8 || chunkBytes % 8 != 0) {
+      throw new IllegalArgumentException("chunk size must be a positive multiple of 8, got " + chunkBytes);
+    }
+    this.chunks = new ChunkStream.Pool(CHUNKS, chunkBytes);
     this.onCommitted = onCommitted;
     this.fs = fs;
     this.out = out;
@@ -72,24 +94,68 @@ public final class ShardWriter implements Closeable {
   }
 
   /**
-   * Fills shard {@code s} of {@code init} in this thread and hands it to the writer; waits first for the
-   * write that last used the buffer, rethrowing its failure.
+   * Fills shard {@code s} of {@code init} in this thread and has the writer write it: Parquet while it is
+   * filled, Arrow once it is (after waiting for the write that last used the buffer, rethrowing its failure).
    *
    * @param failBeforeRename test-only fault injection: write the temporary file, then throw
    */
   public void submit(Initializer init, Plan.Shard s, boolean failBeforeRename) throws IOException {
+    long[] pieces = Layout.pieces(Layout.rowLength(init.target().shape(), init.target().numel()), s.start(), s.end());
+    if (format == FileFormat.PARQUET) {
+      stream(init, s, pieces, failBeforeRename);
+      return;
+    }
     int slot = next++ & 1;
     await(inFlight[slot]);
     Dtype dt = init.target().dtype();
     ByteBuffer values = buffer(slot, Math.toIntExact((s.end() - s.start()) * dt.bytes()));
     Stats st = fill(init, s.start(), s.end(), values);
     Future<Receipt> f = writer.submit(() -> {
-      Receipt r = commit(fs, out, format, init, s, values, st, attempt, failBeforeRename);
+      long size = place(s, failBeforeRename, tmp -> ShardFiles.write(fs, tmp, format, dt, s.start(), pieces, values,
+          fileMetadata(init, s, pieces.length, st)));
       onCommitted.accept(s);
-      return r;
+      return receipt(s, pieces.length, size, st);
     });
     inFlight[slot] = f;
     pending.add(f);
+  }
+
+  /** The Parquet path: the writer writes the file from the chunks this thread fills. */
+  private void stream(Initializer init, Plan.Shard s, long[] pieces, boolean failBeforeRename) throws IOException {
+    Dtype dt = init.target().dtype();
+    ChunkStream values = new ChunkStream(chunks, st -> fileMetadata(init, s, pieces.length, st));
+    Future<Receipt> f = writer.submit(() -> {
+      try {
+        long size = place(s, failBeforeRename, tmp -> ShardFiles.writeParquet(fs, tmp, dt, s.start(), pieces, values));
+        onCommitted.accept(s);
+        return receipt(s, pieces.length, size, values.stats());
+      } finally {
+        values.close();
+      }
+    });
+    pending.add(f);
+    long perChunk = chunks.chunkBytes() / dt.bytes();
+    Stats.Accumulator acc = new Stats.Accumulator(dt);
+    Scratch scratch = new Scratch();
+    try {
+      for (long i = s.start(); i < s.end(); i += perChunk) {
+        long j = Math.min(s.end(), i + perChunk);
+        ByteBuffer chunk = values.take();
+        chunk.limit(Math.toIntExact((j - i) * dt.bytes()));
+        fill(init, i, j, chunk, acc, scratch);
+        if (!values.put(chunk.flip())) {
+          return; // the writer stopped: finish() reports why
+        }
+      }
+      values.finish(acc.result());
+    } catch (IOException | RuntimeException | Error e) {
+      values.fail(e);
+      throw e;
+    }
+  }
+
+  private static Map<String, String> fileMetadata(Initializer init, Plan.Shard s, int rows, Stats st) {
+    return Manifest.fileMetadata(Manifest.tensorEntry(init), Manifest.fileEntry(s.start(), s.end(), rows, st.crc32c));
   }
 
   /** Elements filled at a time: a slice's values are summarised while they are still in the cache. */
@@ -98,14 +164,19 @@ public final class ShardWriter implements Closeable {
   /** Fills elements [start, end) into {@code values} (flipped for reading) and returns their statistics. */
   static Stats fill(Initializer init, long start, long end, ByteBuffer values) {
     Stats.Accumulator acc = new Stats.Accumulator(init.target().dtype());
-    Scratch scratch = new Scratch();
+    fill(init, start, end, values, acc, new Scratch());
+    values.flip();
+    return acc.result();
+  }
+
+  /** Fills elements [start, end) into {@code values} from its position, adding them to {@code acc} by slices. */
+  private static void fill(Initializer init, long start, long end, ByteBuffer values, Stats.Accumulator acc,
+      Scratch scratch) {
     for (long i = start; i < end; i += SLICE) {
       int from = values.position();
       init.fill(i, Math.min(end, i + SLICE), values, scratch);
       acc.add(values.duplicate().flip().position(from));
     }
-    values.flip();
-    return acc.result();
   }
 
   /** Waits for every submitted shard; their receipts, in submission order. */
@@ -138,6 +209,7 @@ public final class ShardWriter implements Closeable {
       ShardBuffers.give(buffers[i]); // the writer has stopped: nothing reads them any more
       buffers[i] = null;
     }
+    chunks.release();
   }
 
   private ByteBuffer buffer(int slot, int bytes) {
@@ -175,18 +247,22 @@ public final class ShardWriter implements Closeable {
     }
   }
 
-  /** Writes the file of shard {@code s} ({@code values}, summarised by {@code st}) and renames it into place. */
-  static Receipt commit(FileSystem fs, Path out, FileFormat format, Initializer init, Plan.Shard s,
-      ByteBuffer values, Stats st, String attempt, boolean failBeforeRename) throws IOException {
-    Dtype dt = init.target().dtype();
-    long[] pieces = Layout.pieces(Layout.rowLength(init.target().shape(), init.target().numel()), s.start(), s.end());
-    Map<String, String> meta = Manifest.fileMetadata(Manifest.tensorEntry(init),
-        Manifest.fileEntry(s.start(), s.end(), pieces.length, st.crc32c));
+  /** Writes a file at the path it is given. */
+  @FunctionalInterface
+  private interface FileWrite {
+    void to(Path path) throws IOException;
+  }
+
+  /**
+   * Writes shard {@code s}'s file under its temporary name ({@code file}) and renames it into place; returns
+   * the file's size.
+   */
+  private long place(Plan.Shard s, boolean failBeforeRename, FileWrite file) throws IOException {
     Path finalPath = new Path(out, s.path());
     Path tmp = tempPath(finalPath, attempt);
     fs.mkdirs(finalPath.getParent());
     fs.delete(tmp, false);
-    ShardFiles.write(fs, tmp, format, dt, s.start(), pieces, values, meta);
+    file.to(tmp);
     if (failBeforeRename) {
       throw new IOException("injected failure after writing " + tmp.getName() + " (test fault hook)");
     }
@@ -197,8 +273,11 @@ public final class ShardWriter implements Closeable {
         throw new IOException("cannot rename " + tmp + " to " + finalPath);
       }
     }
-    long size = fs.getFileStatus(finalPath).getLen();
-    return new Receipt(s.tensor(), s.path(), s.start(), s.end(), pieces.length, size, st.crc32c, st.min, st.max,
-        st.mean, st.std);
+    return fs.getFileStatus(finalPath).getLen();
+  }
+
+  private static Receipt receipt(Plan.Shard s, int rows, long size, Stats st) {
+    return new Receipt(s.tensor(), s.path(), s.start(), s.end(), rows, size, st.crc32c, st.min, st.max, st.mean,
+        st.std);
   }
 }

@@ -1,11 +1,108 @@
 package dev.shardinit.spark
 
+import dev.shardinit.format.{FileFormat, Manifest, ShardFiles}
+import dev.shardinit.init.{Dtype, Init, Initializer, Target}
+import dev.shardinit.plan.{Layout, Plan}
+import org.apache.hadoop.conf.Configuration
+import org.apache.hadoop.fs.Path
 import org.scalatest.funsuite.AnyFunSuite
 
-import java.nio.ByteBuffer
+import java.nio.{ByteBuffer, ByteOrder}
+import java.nio.file.{Files, Path => JPath}
+import java.util.concurrent.{Executors, TimeUnit}
+import scala.jdk.CollectionConverters._
 
-/** The task side of a job without Spark. */
+/** The task side of a job without Spark: shards filled and written by a ShardWriter, Parquet streamed in chunks. */
 class ShardWriterSuite extends AnyFunSuite {
+  private val fs = Fs.of(new Path("file:///"), new Configuration())
+  private def tmp(): JPath = {
+    val base = new java.io.File("target/test-work").getAbsoluteFile
+    base.mkdirs()
+    Files.createTempDirectory(base.toPath, "ShardWriterSuite")
+  }
+  private def p(j: JPath): Path = new Path(j.toUri)
+
+  private def init(dt: Dtype): Initializer = Init.normal(Target.of("layers.0.w", Array(37L, 6001L), dt, 42L), 0.0, 1.0)
+
+  private def pieces(i: Initializer, s: Plan.Shard): Array[Long] =
+    Layout.pieces(Layout.rowLength(i.target().shape(), i.target().numel()), s.start(), s.end())
+
+  /** The file of shard `s` as ShardFiles writes it from a whole buffer, and the values' statistics. */
+  private def reference(i: Initializer, s: Plan.Shard, format: FileFormat, at: Path): Stats = {
+    val dt = i.target().dtype()
+    val b = ByteBuffer.allocate(((s.end() - s.start()) * dt.bytes).toInt).order(ByteOrder.LITTLE_ENDIAN)
+    val st = ShardWriter.fill(i, s.start(), s.end(), b)
+    val ps = pieces(i, s)
+    ShardFiles.write(fs, at, format, dt, s.start(), ps,
+      b, Manifest.fileMetadata(Manifest.tensorEntry(i), Manifest.fileEntry(s.start(), s.end(), ps.length, st.crc32c)))
+    st
+  }
+
+  // 4,104 bytes: chunks that end inside rows and pages, and more chunks per shard than a writer has;
+  // 12,000 bytes; the default 4 MiB (a shard in one chunk).
+  for (format <- FileFormat.values(); dt <- Seq(Dtype.FLOAT32, Dtype.BFLOAT16, Dtype.FLOAT64);
+       chunk <- Seq(4104, 12000, ShardWriter.CHUNK_BYTES)) {
+    test(s"$format $dt in chunks of $chunk bytes: files and receipts equal those of whole-buffer writes") {
+      val i = init(dt)
+      val plan = Plan.of(java.util.List.of(i), 75000L * dt.bytes, format.extension())
+      val shards = plan.tensors().get(0).shards().asScala.toSeq
+      assert(shards.size >= 3)
+      val d = tmp()
+      val committed = new java.util.concurrent.ConcurrentLinkedQueue[Plan.Shard]()
+      val w = new ShardWriter(fs, p(d.resolve("out")), format, "attempt-1", s => committed.add(s), chunk)
+      val receipts = try {
+        shards.foreach(s => w.submit(i, s, false))
+        w.finish().asScala.toSeq
+      } finally w.close()
+      assert(committed.asScala.toSeq == shards)
+      for ((s, r) <- shards.zip(receipts)) {
+        val ref = d.resolve("ref-" + s.start())
+        val st = reference(i, s, format, p(ref))
+        val got = d.resolve("out").resolve(s.path())
+        assert(java.util.Arrays.equals(Files.readAllBytes(got), Files.readAllBytes(ref)), s"shard ${s.start()}")
+        assert((r.path, r.start, r.end, r.rows, r.bytes) == (s.path(), s.start(), s.end(), pieces(i, s).length,
+          Files.size(got)))
+        assert((r.crc32c, r.min, r.max, r.mean, r.std) == (st.crc32c, st.min, st.max, st.mean, st.std))
+      }
+      val names = Files.walk(d.resolve("out")).iterator().asScala.map(_.getFileName.toString).toSeq
+      assert(!names.exists(ShardWriter.isTemp))
+    }
+  }
+
+  test("a Parquet shard whose file cannot be written: submit does not block, finish throws, nothing is left") {
+    val i = init(Dtype.FLOAT32)
+    val shards = Plan.of(java.util.List.of(i), 300000, ".parquet").tensors().get(0).shards().asScala
+    val d = tmp()
+    Files.write(d.resolve("out"), Array[Byte](1)) // a file where the output directory should be
+    val w = new ShardWriter(fs, p(d.resolve("out")), FileFormat.PARQUET, "attempt-1", _ => (), 4104)
+    val e = try {
+      val pool = Executors.newSingleThreadExecutor()
+      val submitted = pool.submit(new Runnable { def run(): Unit = shards.foreach(s => w.submit(i, s, false)) })
+      submitted.get(60, TimeUnit.SECONDS) // 73 chunks a shard, 4 in the pool: only returned chunks let it end
+      pool.shutdown()
+      intercept[java.io.IOException](w.finish())
+    } finally w.close()
+    assert(e.getMessage.startsWith("cannot create directory"), e.getMessage)
+    assert(Files.list(d).iterator().asScala.map(_.getFileName.toString).toSeq == Seq("out"))
+  }
+
+  test("the fault hook: the temporary file is written, then the attempt fails and leaves it for the clean-up") {
+    val i = init(Dtype.BFLOAT16)
+    val s = Plan.of(java.util.List.of(i), 300000, ".parquet").tensors().get(0).shards().get(0)
+    val d = tmp()
+    val w = new ShardWriter(fs, p(d.resolve("out")), FileFormat.PARQUET, "attempt-7", _ => (), 4104)
+    val e = try {
+      w.submit(i, s, true)
+      intercept[java.io.IOException](w.finish())
+    } finally w.close()
+    val tmpName = "." + new Path(s.path()).getName + ".attempt-7.tmp"
+    assert(e.getMessage == s"injected failure after writing $tmpName (test fault hook)")
+    val ref = d.resolve("ref")
+    reference(i, s, FileFormat.PARQUET, p(ref))
+    val written = d.resolve("out").resolve(s.path()).resolveSibling(tmpName)
+    assert(java.util.Arrays.equals(Files.readAllBytes(written), Files.readAllBytes(ref)))
+  }
+
   test("the buffer pool hands each buffer out once, though buffers read to their end compare equal") {
     val size = (5 << 20) + 8 // larger than any buffer other tests leave in the pool
     val big = ByteBuffer.allocate(size)
@@ -18,5 +115,57 @@ class ShardWriterSuite extends AnyFunSuite {
     val first = ShardBuffers.take(size)
     val second = ShardBuffers.take(size)
     assert((first eq big) && !(second eq big) && first.limit() == size && first.position() == 0)
+  }
+
+  private def chunkOf(bytes: Array[Byte]): ByteBuffer = ByteBuffer.wrap(bytes)
+
+  test("chunk stream: a failed fill fails the writer's read with it as the cause; its file is deleted") {
+    val pool = new ChunkStream.Pool(2, 64)
+    val cs = new ChunkStream(pool, _ => java.util.Map.of())
+    val first = cs.take()
+    first.put(Array.fill[Byte](64)(1)).flip()
+    assert(cs.put(first))
+    val boom = new IllegalStateException("boom")
+    val filler = new Thread(() => { Thread.sleep(50); cs.fail(boom) })
+    filler.start()
+    val d = tmp()
+    val e = intercept[java.io.IOException] {
+      ShardFiles.writeParquet(fs, p(d.resolve("f.parquet")), Dtype.FLOAT32, 0L, Array(64L), cs)
+    }
+    filler.join()
+    assert(e.getMessage == "the shard's values could not be produced" && (e.getCause eq boom))
+    assert(Files.list(d).count() == 0)
+    cs.close()
+    // both chunks are free again: the pool hands out two without waiting
+    assert(pool.take() != null && pool.take() != null)
+  }
+
+  test("chunk stream: values that end early or run over fail the write; after close, put answers false") {
+    def stream(chunks: Int, bytes: Int): ChunkStream = {
+      val cs = new ChunkStream(new ChunkStream.Pool(4, 64), _ => java.util.Map.of("k", "v"))
+      for (_ <- 0 until chunks) {
+        val c = cs.take()
+        c.limit(bytes)
+        c.put(Array.fill[Byte](bytes)(2)).flip()
+        assert(cs.put(c))
+      }
+      cs.finish(Stats.of(ByteBuffer.allocate(0), Dtype.FLOAT32))
+      cs
+    }
+    val d = tmp()
+    val short = intercept[java.io.IOException] { // 96 bytes for 100 values of 4
+      ShardFiles.writeParquet(fs, p(d.resolve("a.parquet")), Dtype.FLOAT32, 0L, Array(60L, 40L), stream(3, 32))
+    }
+    assert(short.getMessage == "the shard's values ended before its pieces did")
+    val over = intercept[java.io.IOException] { // 256 bytes for 60 values of 4
+      ShardFiles.writeParquet(fs, p(d.resolve("b.parquet")), Dtype.FLOAT32, 0L, Array(60L), stream(4, 64))
+    }
+    assert(over.getMessage == "the shard has more values than its pieces hold")
+    assert(Files.list(d).count() == 0)
+    val ok = stream(4, 64)
+    ShardFiles.writeParquet(fs, p(d.resolve("c.parquet")), Dtype.FLOAT32, 0L, Array(64L), ok)
+    assert(ShardFiles.read(fs, p(d.resolve("c.parquet")), FileFormat.PARQUET).metadata().asScala == Map("k" -> "v"))
+    ok.close()
+    assert(!ok.put(chunkOf(new Array[Byte](8))))
   }
 }
