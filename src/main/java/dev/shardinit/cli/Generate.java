@@ -56,7 +56,9 @@ final class Generate implements Callable<Integer> {
     }
     FileFormat format = FileFormat.parse(spec.format());
     long t0 = System.nanoTime();
-    Thread warmup = Warmup.start(plan, format);
+    String scheme = new Path(out).toUri().getScheme(); // a guess before Spark's configuration is known
+    boolean localOut = scheme == null || scheme.equals("file");
+    Thread warmup = Warmup.start(plan, format, format == FileFormat.PARQUET || localOut);
     try (Sessions.Handle h = Sessions.open("shardinit generate")) {
       Path outPath = new Path(out);
       FileSystem fs = Fs.of(outPath, h.sc.hadoopConfiguration());

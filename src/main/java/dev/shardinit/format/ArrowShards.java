@@ -4,6 +4,7 @@ import dev.shardinit.init.Dtype;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.NonWritableChannelException;
 import java.nio.channels.SeekableByteChannel;
@@ -113,7 +114,9 @@ final class ArrowShards {
       }
       maxElems = Math.max(maxElems, e);
     }
-    Schema schema = schema(s.dtype, s.metadata);
+    Map<String, String> provisional = s.source.provisionalMetadata();
+    ShardFiles.checkMetadata(provisional);
+    Schema schema = schema(s.dtype, provisional);
     boolean created = false;
     boolean ok = false;
     try (BufferAllocator alloc = new RootAllocator();
@@ -131,8 +134,12 @@ final class ArrowShards {
       ArrowBuf childData = child.getDataBuffer();
       FSDataOutputStream stream = s.fs.create(s.path, false, ParquetShards.IO_BUFFER_BYTES);
       created = true;
-      try (ArrowFileWriter w = new ArrowFileWriter(root, null, new FsWriteChannel(stream))) {
+      FsWriteChannel channel = new FsWriteChannel(stream);
+      try (ArrowFileWriter w = new ArrowFileWriter(root, null, channel)) {
+        long headAt = channel.position();
+        channel.record();
         w.start();
+        byte[] head = channel.recorded(); // magic and schema
         long element = 0;
         for (int b = 0; b + 1 < cuts.length; b++) {
           int rows = cuts[b + 1] - cuts[b];
@@ -148,13 +155,20 @@ final class ArrowShards {
           allValid(list.getValidityBuffer(), rows);
           allValid(child.getValidityBuffer(), elements);
           list.setLastSet(rows - 1); // the list offsets of rows [0, rows) are set
-          ByteBuffer src = s.values.duplicate();
-          src.limit(Math.toIntExact(element * bytes)).position(Math.toIntExact(batchStart * bytes));
-          childData.setBytes(0L, src);
+          s.source.read(childData.nioBuffer(0L, Math.toIntExact((long) elements * bytes)));
           root.setRowCount(rows);
           w.writeBatch();
         }
+        Map<String, String> metadata = s.source.metadata(); // after the last value
+        ShardFiles.checkMetadata(metadata);
+        long footerAt = channel.position();
+        channel.record();
         w.end();
+        byte[] tail = channel.recorded(); // the footer, which repeats the schema
+        if (!metadata.equals(provisional)) {
+          stream.flush();
+          rewrite(stream, provisional, metadata, head, headAt, tail, footerAt);
+        }
       }
       ok = true;
     } finally {
@@ -162,6 +176,54 @@ final class ArrowShards {
         ParquetShards.deleteQuietly(s.fs, s.path);
       }
     }
+  }
+
+  /**
+   * Puts the final metadata into the schema at the head of the file and into the footer's copy of it: each
+   * value that differs from its provisional one (same keys, same UTF-8 lengths: the flatbuffers keep their
+   * layout) is found, once, in each and overwritten in place.
+   */
+  private static void rewrite(FSDataOutputStream stream, Map<String, String> provisional,
+      Map<String, String> metadata, byte[] head, long headAt, byte[] tail, long tailAt) throws IOException {
+    if (!(stream.getWrappedStream() instanceof RewritableOutput)) {
+      throw new IOException("an Arrow file's schema metadata can only be completed on a stream that can rewrite"
+          + " bytes (a local file); write Arrow from a whole buffer here");
+    }
+    RewritableOutput out = (RewritableOutput) stream.getWrappedStream();
+    if (!provisional.keySet().equals(metadata.keySet())) {
+      throw new IOException("final metadata keys " + metadata.keySet() + " differ from the provisional "
+          + provisional.keySet());
+    }
+    for (Map.Entry<String, String> e : metadata.entrySet()) {
+      byte[] was = provisional.get(e.getKey()).getBytes(StandardCharsets.UTF_8);
+      byte[] now = e.getValue().getBytes(StandardCharsets.UTF_8);
+      if (Arrays.equals(was, now)) {
+        continue;
+      }
+      if (was.length != now.length) {
+        throw new IOException("final metadata value of " + e.getKey() + " is " + now.length
+            + " bytes in UTF-8, its provisional value " + was.length);
+      }
+      out.rewrite(headAt + onlyPlace(head, was, e.getKey()), ByteBuffer.wrap(now));
+      out.rewrite(tailAt + onlyPlace(tail, was, e.getKey()), ByteBuffer.wrap(now));
+    }
+  }
+
+  /** Where {@code what} occurs in {@code in}; it must occur exactly once. */
+  private static int onlyPlace(byte[] in, byte[] what, String key) throws IOException {
+    int found = -1;
+    for (int i = 0; i + what.length <= in.length; i++) {
+      if (Arrays.equals(in, i, i + what.length, what, 0, what.length)) {
+        if (found >= 0) {
+          throw new IOException("provisional metadata value of " + key + " occurs twice in the schema");
+        }
+        found = i;
+      }
+    }
+    if (found < 0) {
+      throw new IOException("provisional metadata value of " + key + " not found in the schema");
+    }
+    return found;
   }
 
   /** Sets validity bits [0, count) (and clears the rest of the last byte, which the batch also writes). */
@@ -276,6 +338,25 @@ final class ArrowShards {
     private final WritableByteChannel direct;
     private final byte[] chunk = new byte[IO_CHUNK];
     private boolean open = true;
+    private long position;
+    private java.io.ByteArrayOutputStream recording;
+
+    /** Bytes written so far. */
+    long position() {
+      return position;
+    }
+
+    /** Starts keeping a copy of what is written (the small parts of a file: schema, footer). */
+    void record() {
+      recording = new java.io.ByteArrayOutputStream();
+    }
+
+    /** What was written since {@link #record}; stops keeping it. */
+    byte[] recorded() {
+      byte[] b = recording.toByteArray();
+      recording = null;
+      return b;
+    }
 
     FsWriteChannel(FSDataOutputStream out) {
       this.out = out;
@@ -289,6 +370,13 @@ final class ArrowShards {
         throw new ClosedChannelException();
       }
       int n = src.remaining();
+      position += n;
+      if (recording != null) {
+        ByteBuffer copy = src.duplicate();
+        byte[] b = new byte[n];
+        copy.get(b);
+        recording.write(b, 0, n);
+      }
       if (direct != null) {
         while (src.hasRemaining()) {
           direct.write(src);

@@ -440,7 +440,7 @@ final class ParquetShards {
     private void values(int count, int at) throws IOException {
       switch (s.dtype) {
         case FLOAT32: {
-          s.source.read(page, at, count * 4);
+          s.source.read(ByteBuffer.wrap(page, at, count * 4));
           FloatBuffer in = view(at, count * 4).asFloatBuffer();
           float[] x = floatSlots;
           float[] a = floatLo;
@@ -464,7 +464,7 @@ final class ParquetShards {
           break;
         }
         case FLOAT64: {
-          s.source.read(page, at, count * 8);
+          s.source.read(ByteBuffer.wrap(page, at, count * 8));
           DoubleBuffer in = view(at, count * 8).asDoubleBuffer();
           double[] x = doubleSlots;
           double[] a = doubleLo;
@@ -489,7 +489,7 @@ final class ParquetShards {
         }
         case FLOAT16:
         case BFLOAT16:
-          s.source.read(page, at, count * 2);
+          s.source.read(ByteBuffer.wrap(page, at, count * 2));
           keyRange(at, count, s.dtype == Dtype.FLOAT16);
           break;
         default:

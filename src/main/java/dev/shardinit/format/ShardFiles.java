@@ -75,16 +75,28 @@ public final class ShardFiles {
   }
 
   /**
-   * Writes one Parquet shard file at exactly {@code path}, as {@link #write} does, while its values are still
-   * being produced: {@code values} delivers exactly sum(pieceLengths) elements of {@code dtype} in order, and
-   * the footer's metadata after them. The file's bytes are those {@link #write} gives for the same values and
-   * metadata. On any failure, the source's included, nothing is left at {@code path}.
+   * Writes one shard file at exactly {@code path}, as {@link #write} does, while its values are still being
+   * produced: {@code values} delivers exactly sum(pieceLengths) elements of {@code dtype} in order, and the
+   * final metadata after them. The file's bytes are those {@link #write} gives for the same values and final
+   * metadata. Arrow needs a stream that implements {@link RewritableOutput} (see {@link ShardSource}) unless the
+   * provisional metadata is the final one. On any failure, the source's included, nothing is left at
+   * {@code path}.
    */
-  public static void writeParquet(FileSystem fs, Path path, Dtype dtype, long start, long[] pieceLengths,
-      ShardSource values) throws IOException {
+  public static void writeStreamed(FileSystem fs, Path path, FileFormat format, Dtype dtype, long start,
+      long[] pieceLengths, ShardSource values) throws IOException {
+    Objects.requireNonNull(format, "format");
     Objects.requireNonNull(values, "values");
     Shard s = Shard.checked(fs, path, dtype, start, pieceLengths, null, values, null);
-    ParquetShards.write(s, CompressionCodecName.UNCOMPRESSED, DEFAULT_ROW_GROUP_BYTES, DEFAULT_PAGE_BYTES);
+    switch (format) {
+      case PARQUET:
+        ParquetShards.write(s, CompressionCodecName.UNCOMPRESSED, DEFAULT_ROW_GROUP_BYTES, DEFAULT_PAGE_BYTES);
+        break;
+      case ARROW:
+        ArrowShards.write(s, DEFAULT_BATCH_BYTES);
+        break;
+      default:
+        throw new AssertionError(format);
+    }
   }
 
   /**
@@ -112,30 +124,23 @@ public final class ShardFiles {
     }
   }
 
-  /** A checked write request: the values in a buffer (Arrow needs them so), or streamed (Parquet). */
+  /** A checked write request: the values, from a buffer or streamed, and the metadata. */
   static final class Shard {
     final FileSystem fs;
     final Path path;
     final Dtype dtype;
     final long start;
     final long[] lengths;
-    /** Little-endian view of the values, position 0 at the first element; null when streamed. */
-    final ByteBuffer values;
-    /** The values in order, then the metadata (over {@link #values} when those are given). */
+    /** The values in order, then the metadata. */
     final ShardSource source;
-    /** The caller's metadata; null when streamed (the source gives it at the end). */
-    final Map<String, String> metadata;
 
-    private Shard(FileSystem fs, Path path, Dtype dtype, long start, long[] lengths, ByteBuffer values,
-        ShardSource source, Map<String, String> metadata) {
+    private Shard(FileSystem fs, Path path, Dtype dtype, long start, long[] lengths, ShardSource source) {
       this.fs = fs;
       this.path = path;
       this.dtype = dtype;
       this.start = start;
       this.lengths = lengths;
-      this.values = values;
       this.source = source;
-      this.metadata = metadata;
     }
 
     static Shard of(FileSystem fs, Path path, Dtype dtype, long start, long[] pieceLengths, ByteBuffer valuesLE,
@@ -165,7 +170,7 @@ public final class ShardFiles {
         }
       }
       if (source != null) {
-        return new Shard(fs, path, dtype, start, pieceLengths.clone(), null, source, null);
+        return new Shard(fs, path, dtype, start, pieceLengths.clone(), source);
       }
       if ((long) valuesLE.remaining() != n * dtype.bytes()) {
         throw new IllegalArgumentException("pieces hold " + n + " " + dtype + " elements (" + n * dtype.bytes()
@@ -174,7 +179,7 @@ public final class ShardFiles {
       checkMetadata(metadata);
       ByteBuffer v = valuesLE.slice().order(ByteOrder.LITTLE_ENDIAN);
       Map<String, String> meta = metadata == null ? Map.of() : metadata;
-      return new Shard(fs, path, dtype, start, pieceLengths.clone(), v, new BufferSource(v, meta), meta);
+      return new Shard(fs, path, dtype, start, pieceLengths.clone(), new BufferSource(v, meta));
     }
   }
 
@@ -199,8 +204,16 @@ public final class ShardFiles {
     }
 
     @Override
-    public void read(byte[] dst, int at, int length) {
-      values.get(dst, at, length); // the shard's pieces match the buffer: checked when it was made
+    public void read(ByteBuffer dst) {
+      // the shard's pieces match the buffer: checked when it was made
+      int n = dst.remaining();
+      dst.put(values.slice().limit(n));
+      values.position(values.position() + n);
+    }
+
+    @Override
+    public Map<String, String> provisionalMetadata() {
+      return metadata;
     }
 
     @Override

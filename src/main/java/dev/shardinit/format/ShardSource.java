@@ -1,20 +1,25 @@
 package dev.shardinit.format;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.Map;
 
 /**
- * A shard's values as they are produced, for a Parquet write that runs beside the fill: the writer reads them
- * once, in order, a page at a time, and asks for the file's metadata (which may depend on all the values, such
- * as their checksum) only after the last one. Parquet puts its metadata in the footer, so a shard file can be
- * written without the whole shard in memory; Arrow puts it first, so Arrow writes take a whole buffer.
+ * A shard's values as they are produced, for a write that runs beside the fill: the writer reads them once, in
+ * order, and asks for the file's final metadata (which may depend on all the values, such as their checksum)
+ * only after the last one. Parquet puts its metadata in the footer. Arrow puts it in the schema, ahead of the
+ * values, so an Arrow file is written with the {@link #provisionalMetadata} and its bytes rewritten in place
+ * at the end, which needs a stream that can do that ({@link RewritableOutput}).
  */
 public interface ShardSource {
+  /** Reads the next {@code dst.remaining()} bytes of values into {@code dst}, waiting for them to be produced. */
+  void read(ByteBuffer dst) throws IOException;
+
   /**
-   * Copies the next {@code length} bytes of values into {@code dst[at .. at + length)}, waiting for them to be
-   * produced; fails if the values end (or their production failed) first.
+   * The metadata as far as it is known before the values: the same keys as {@link #metadata}, and each value
+   * either equal to its final one or of the same length in UTF-8 (a placeholder, such as a checksum of zeros).
    */
-  void read(byte[] dst, int at, int length) throws IOException;
+  Map<String, String> provisionalMetadata();
 
   /**
    * The file's key-value metadata, once every value has been read; fails if values are left over (or their

@@ -6,7 +6,7 @@ import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.Map;
-import java.util.function.Function;
+import java.util.function.IntFunction;
 
 /**
  * One shard's values on their way from the task thread that fills them to the writer thread that writes its
@@ -65,15 +65,15 @@ final class ChunkStream implements ShardSource {
   }
 
   private final Pool pool;
-  private final Function<Stats, Map<String, String>> metadata;
+  private final IntFunction<Map<String, String>> metadata;
   private final ArrayDeque<ByteBuffer> filled = new ArrayDeque<>();
   private ByteBuffer current; // the writer's chunk, read up to its position
   private Stats stats; // set once the last chunk is put
   private Throwable failure; // the fill's failure
   private boolean closed; // the writer is done with this stream
 
-  /** @param metadata the file's metadata from the shard's statistics */
-  ChunkStream(Pool pool, Function<Stats, Map<String, String>> metadata) {
+  /** @param metadata the file's metadata for a given CRC-32C of the shard's values */
+  ChunkStream(Pool pool, IntFunction<Map<String, String>> metadata) {
     this.pool = pool;
     this.metadata = metadata;
   }
@@ -114,8 +114,8 @@ final class ChunkStream implements ShardSource {
   // ---- the writer thread
 
   @Override
-  public void read(byte[] dst, int at, int length) throws IOException {
-    while (length > 0) {
+  public void read(ByteBuffer dst) throws IOException {
+    while (dst.hasRemaining()) {
       if (current == null || !current.hasRemaining()) {
         ByteBuffer next = next(); // the chunk read last goes back only now: its bytes are copied out
         if (current != null) {
@@ -123,10 +123,10 @@ final class ChunkStream implements ShardSource {
         }
         current = next;
       }
-      int n = Math.min(length, current.remaining());
-      current.get(dst, at, n);
-      at += n;
-      length -= n;
+      int n = Math.min(dst.remaining(), current.remaining());
+      int limit = current.limit();
+      dst.put(current.limit(current.position() + n));
+      current.limit(limit);
     }
   }
 
@@ -154,6 +154,12 @@ final class ChunkStream implements ShardSource {
     return stats;
   }
 
+  /** The metadata with a CRC-32C of zeros: of the final one's length (8 hex digits). */
+  @Override
+  public Map<String, String> provisionalMetadata() {
+    return metadata.apply(0);
+  }
+
   @Override
   public Map<String, String> metadata() throws IOException {
     Stats s = stats();
@@ -162,7 +168,7 @@ final class ChunkStream implements ShardSource {
         throw new IOException("the shard has more values than its pieces hold");
       }
     }
-    return metadata.apply(s);
+    return metadata.apply(s.crc32c);
   }
 
   /** The writer is done (or gave up): every chunk it holds or would get goes back to the pool. */

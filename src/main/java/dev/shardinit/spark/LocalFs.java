@@ -1,5 +1,6 @@
 package dev.shardinit.spark;
 
+import dev.shardinit.format.RewritableOutput;
 import java.io.File;
 import java.io.FileNotFoundException;
 import java.io.IOException;
@@ -22,7 +23,7 @@ import org.apache.hadoop.util.Progressable;
  * directory it creates by running {@code chmod}, and a process start costs about 7 ms: as much as writing a
  * few megabytes, for every shard file. Files and directories here get the permissions any local program's
  * get (the process umask applied to 0666 and 0777), which with the usual umask of 022 are the 0644 and 0755
- * Hadoop would have set. Its streams also take ByteBuffers ({@link ChannelOutput}).
+ * Hadoop would have set. Its streams also take ByteBuffers and can rewrite bytes in place ({@link ChannelOutput}).
  */
 final class LocalFs extends RawLocalFileSystem {
   @Override
@@ -54,7 +55,7 @@ final class LocalFs extends RawLocalFileSystem {
    * A buffered output stream over a file channel that also takes ByteBuffers: a direct buffer (Arrow's
    * memory) goes to the kernel without being copied into a Java array first.
    */
-  static final class ChannelOutput extends OutputStream implements WritableByteChannel {
+  static final class ChannelOutput extends OutputStream implements WritableByteChannel, RewritableOutput {
     private final FileChannel ch;
     private final ByteBuffer buf;
 
@@ -94,6 +95,15 @@ final class LocalFs extends RawLocalFileSystem {
     @Override
     public void flush() throws IOException {
       drain();
+    }
+
+    @Override
+    public void rewrite(long position, ByteBuffer bytes) throws IOException {
+      drain();
+      long at = position;
+      while (bytes.hasRemaining()) {
+        at += ch.write(bytes, at);
+      }
     }
 
     @Override

@@ -30,12 +30,13 @@ import org.apache.hadoop.fs.Path;
  * partial file under a real name, and the second of two attempts finds the (identical) file already there.
  * Each slice of values is checksummed and summarised as it is filled, while it is in the cache.
  *
- * <p>Parquet files are written while their shard is filled: the values go to the writer in chunks of
- * {@link #CHUNK_BYTES} ({@link ChunkStream}), of which a writer has {@link #CHUNKS}, and the file's checksum
- * goes in its footer at the end. Arrow files carry it in their schema, ahead of the values, so an Arrow shard is
- * filled whole into a buffer first, and the writer writes shard k while the task fills shard k + 1 into a second
- * buffer. Memory per task: 16 MiB of chunks (Parquet), or two buffers the size of the largest shard (Arrow);
- * either is reused from shard to shard and from task to task ({@link ShardBuffers}).
+ * <p>Files are written while their shard is filled: the values go to the writer in chunks of
+ * {@link #CHUNK_BYTES} ({@link ChunkStream}), of which a writer has {@link #CHUNKS}; the shard's checksum goes
+ * into Parquet's footer at the end, and into the Arrow schema (written first, with a checksum of zeros) by
+ * rewriting those bytes in place, which needs a local file. Arrow files elsewhere are filled whole into a
+ * buffer first, and the writer writes shard k while the task fills shard k + 1 into a second buffer. Memory per
+ * task: 16 MiB of chunks, or (Arrow not on local files) two buffers the size of the largest shard; either is
+ * reused from shard to shard and from task to task ({@link ShardBuffers}).
  *
  * <p>{@link #close} does not return before the writer thread has stopped, so a task never ends (and the
  * driver never cleans up) while one of its files is still being written.
@@ -53,6 +54,7 @@ public final class ShardWriter implements Closeable {
   private final java.util.function.Consumer<Plan.Shard> onCommitted;
   private final ExecutorService writer;
   private final ChunkStream.Pool chunks;
+  private final boolean streams;
   private final ByteBuffer[] buffers = new ByteBuffer[2];
   private final Future<?>[] inFlight = new Future<?>[2];
   private final List<Future<Receipt>> pending = new ArrayList<>();
@@ -71,6 +73,7 @@ public final class ShardWriter implements Closeable {
       throw new IllegalArgumentException("chunk size must be a positive multiple of 8, got " + chunkBytes);
     }
     this.chunks = new ChunkStream.Pool(CHUNKS, chunkBytes);
+    this.streams = streams(format, fs);
     this.onCommitted = onCommitted;
     this.fs = fs;
     this.out = out;
@@ -81,6 +84,14 @@ public final class ShardWriter implements Closeable {
       t.setDaemon(true);
       return t;
     });
+  }
+
+  /**
+   * Whether shards of {@code format} on {@code fs} are written while they are filled: always for Parquet; for
+   * Arrow where the file system's streams can rewrite bytes in place (local files), for the schema's metadata.
+   */
+  static boolean streams(FileFormat format, FileSystem fs) {
+    return format == FileFormat.PARQUET || fs instanceof LocalFs;
   }
 
   /** The temporary name of an attempt's file: hidden, and unique per attempt. */
@@ -94,14 +105,15 @@ public final class ShardWriter implements Closeable {
   }
 
   /**
-   * Fills shard {@code s} of {@code init} in this thread and has the writer write it: Parquet while it is
-   * filled, Arrow once it is (after waiting for the write that last used the buffer, rethrowing its failure).
+   * Fills shard {@code s} of {@code init} in this thread and has the writer write it: while it is filled where
+   * {@link #streams}, else once it is (after waiting for the write that last used the buffer, rethrowing its
+   * failure).
    *
    * @param failBeforeRename test-only fault injection: write the temporary file, then throw
    */
   public void submit(Initializer init, Plan.Shard s, boolean failBeforeRename) throws IOException {
     long[] pieces = Layout.pieces(Layout.rowLength(init.target().shape(), init.target().numel()), s.start(), s.end());
-    if (format == FileFormat.PARQUET) {
+    if (streams) {
       stream(init, s, pieces, failBeforeRename);
       return;
     }
@@ -112,7 +124,7 @@ public final class ShardWriter implements Closeable {
     Stats st = fill(init, s.start(), s.end(), values);
     Future<Receipt> f = writer.submit(() -> {
       long size = place(s, failBeforeRename, tmp -> ShardFiles.write(fs, tmp, format, dt, s.start(), pieces, values,
-          fileMetadata(init, s, pieces.length, st)));
+          fileMetadata(init, s, pieces.length, st.crc32c)));
       onCommitted.accept(s);
       return receipt(s, pieces.length, size, st);
     });
@@ -120,13 +132,14 @@ public final class ShardWriter implements Closeable {
     pending.add(f);
   }
 
-  /** The Parquet path: the writer writes the file from the chunks this thread fills. */
+  /** The streamed path: the writer writes the file from the chunks this thread fills. */
   private void stream(Initializer init, Plan.Shard s, long[] pieces, boolean failBeforeRename) throws IOException {
     Dtype dt = init.target().dtype();
-    ChunkStream values = new ChunkStream(chunks, st -> fileMetadata(init, s, pieces.length, st));
+    ChunkStream values = new ChunkStream(chunks, crc -> fileMetadata(init, s, pieces.length, crc));
     Future<Receipt> f = writer.submit(() -> {
       try {
-        long size = place(s, failBeforeRename, tmp -> ShardFiles.writeParquet(fs, tmp, dt, s.start(), pieces, values));
+        long size = place(s, failBeforeRename,
+            tmp -> ShardFiles.writeStreamed(fs, tmp, format, dt, s.start(), pieces, values));
         onCommitted.accept(s);
         return receipt(s, pieces.length, size, values.stats());
       } finally {
@@ -154,8 +167,8 @@ public final class ShardWriter implements Closeable {
     }
   }
 
-  private static Map<String, String> fileMetadata(Initializer init, Plan.Shard s, int rows, Stats st) {
-    return Manifest.fileMetadata(Manifest.tensorEntry(init), Manifest.fileEntry(s.start(), s.end(), rows, st.crc32c));
+  private static Map<String, String> fileMetadata(Initializer init, Plan.Shard s, int rows, int crc32c) {
+    return Manifest.fileMetadata(Manifest.tensorEntry(init), Manifest.fileEntry(s.start(), s.end(), rows, crc32c));
   }
 
   /** Elements filled at a time: a slice's values are summarised while they are still in the cache. */

@@ -38,15 +38,19 @@ public final class Warmup {
 
   private Warmup() {}
 
-  /** Starts the warm-up; join the thread (with a timeout) before the job starts. */
-  public static Thread start(Plan plan, FileFormat format) {
-    Thread t = new Thread(() -> run(plan, format), "shardinit-warmup");
+  /**
+   * Starts the warm-up; join the thread (with a timeout) before the job starts.
+   *
+   * @param streamed whether the job's shards will be streamed (see ShardWriter.streams)
+   */
+  public static Thread start(Plan plan, FileFormat format, boolean streamed) {
+    Thread t = new Thread(() -> run(plan, format, streamed), "shardinit-warmup");
     t.setDaemon(true);
     t.start();
     return t;
   }
 
-  private static void run(Plan plan, FileFormat format) {
+  private static void run(Plan plan, FileFormat format, boolean streamed) {
     Set<String> seen = new HashSet<>();
     java.nio.file.Path dir = null;
     try {
@@ -56,7 +60,7 @@ public final class Warmup {
         otherFormats(plan, format, dir);
       }
       sparkPaths(plan);
-      buffers(plan, format);
+      buffers(plan, streamed);
     } catch (IOException | RuntimeException e) {
       // warming is best effort: the job itself reports real problems
     } finally {
@@ -110,10 +114,10 @@ public final class Warmup {
 
   /**
    * In local mode (this JVM runs the tasks), the buffers the job's writers will take, allocated now, while the
-   * core is otherwise idle (fresh memory costs ~4 us a 4 KiB page here): for Parquet each writer's chunks, for
-   * Arrow two shard buffers per core, as many as the shards need; no more than half the heap.
+   * core is otherwise idle (fresh memory costs ~4 us a 4 KiB page here): each writer's chunks when shards are
+   * streamed, else two shard buffers per core, as many as the shards need; no more than half the heap.
    */
-  private static void buffers(Plan plan, FileFormat format) {
+  private static void buffers(Plan plan, boolean streamed) {
     if (!new SparkConf().get("spark.master", "local[*]").startsWith("local")) {
       return;
     }
@@ -127,7 +131,7 @@ public final class Warmup {
     }
     int cores = Runtime.getRuntime().availableProcessors();
     int count = Math.min(shards, 2 * cores);
-    if (format == FileFormat.PARQUET) {
+    if (streamed) {
       count = Math.min(shards, cores) * ShardWriter.CHUNKS;
       largest = ShardWriter.CHUNK_BYTES;
     }

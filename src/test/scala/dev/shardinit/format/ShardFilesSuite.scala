@@ -717,20 +717,27 @@ class ShardFilesSuite extends AnyFunSuite with BeforeAndAfterAll {
     }
   }
 
-  /** A source over a buffer that hands out at most `max` bytes, then fails (or stops, when `fail` is off). */
+  /**
+   * A source over a buffer that hands out at most `max` bytes, then fails (or stops, when `fail` is off); its
+   * provisional metadata is `provisional`, or the final one.
+   */
   private class BufferSource(values: ByteBuffer, metadata: java.util.Map[String, String], max: Long = Long.MaxValue,
-      fail: Boolean = false) extends ShardSource {
+      fail: Boolean = false, provisional: java.util.Map[String, String] = null) extends ShardSource {
     private val b = values.duplicate()
     private var given = 0L
     var metadataAsked = false
-    override def read(dst: Array[Byte], at: Int, length: Int): Unit = {
+    override def read(dst: ByteBuffer): Unit = {
+      val length = dst.remaining
       if (given + length > max || length > b.remaining) {
         if (fail) throw new java.io.IOException("producer broke")
         throw new java.io.IOException("values ended")
       }
-      b.get(dst, at, length)
+      dst.put(b.slice().limit(length))
+      b.position(b.position() + length)
       given += length
     }
+    override def provisionalMetadata(): java.util.Map[String, String] =
+      if (provisional == null) metadata else provisional
     override def metadata(): java.util.Map[String, String] = {
       metadataAsked = true
       if (b.hasRemaining) throw new java.io.IOException(s"${b.remaining} bytes left over")
@@ -738,42 +745,55 @@ class ShardFilesSuite extends AnyFunSuite with BeforeAndAfterAll {
     }
   }
 
-  test("a streamed Parquet write gives the buffered write's bytes and asks for the metadata after the values") {
-    for (dt <- dtypes; ps <- Seq(pieces, manyPieces)) {
+  test("a streamed write gives the buffered write's bytes and asks for the final metadata after the values") {
+    for (format <- formats; dt <- dtypes; ps <- Seq(pieces, manyPieces)) {
       val n = ps.sum
       val t = Target.of("layers.0.w", Array(1L << 24), dt, 42L)
       val values = ByteBuffer.allocate((n * dt.bytes).toInt).order(ByteOrder.LITTLE_ENDIAN)
       Init.normal(t, 0.0, 1.0).fill(start, start + n, values)
       values.flip()
-      val buffered = freshPath(".parquet")
-      ShardFiles.write(fs, buffered, FileFormat.PARQUET, dt, start, ps, values, meta.asJava)
-      val streamed = freshPath(".parquet")
+      val buffered = freshPath(format.extension)
+      ShardFiles.write(fs, buffered, format, dt, start, ps, values, meta.asJava)
+      val streamed = freshPath(format.extension)
       val src = new BufferSource(values, meta.asJava)
-      ShardFiles.writeParquet(fs, streamed, dt, start, ps, src)
+      ShardFiles.writeStreamed(fs, streamed, format, dt, start, ps, src)
       assert(src.metadataAsked)
       assert(java.util.Arrays.equals(Files.readAllBytes(new File(streamed.toUri).toPath),
-        Files.readAllBytes(new File(buffered.toUri).toPath)), s"$dt ${ps.length} pieces")
+        Files.readAllBytes(new File(buffered.toUri).toPath)), s"$format $dt ${ps.length} pieces")
       assert(values.position() == 0)
     }
   }
 
-  test("a streamed Parquet write whose values end early, run over, fail, or whose metadata is bad leaves no file") {
+  test("a streamed write whose values end early, run over, fail, or whose metadata is bad leaves no file") {
     val values = shard(Dtype.FLOAT32)
     val bytes = values.remaining.toLong
-    def attempt(src: ShardSource, pcs: Array[Long] = pieces): Throwable = {
-      val p = freshPath(".parquet")
-      val e = intercept[Exception](ShardFiles.writeParquet(fs, p, Dtype.FLOAT32, start, pcs, src))
-      assert(!fs.exists(p) && new File(p.toUri).getParentFile.list().forall(!_.startsWith(p.getName)))
-      e
+    for (format <- formats) {
+      def attempt(src: ShardSource, pcs: Array[Long] = pieces): Throwable = {
+        val p = freshPath(format.extension)
+        val e = intercept[Exception](ShardFiles.writeStreamed(fs, p, format, Dtype.FLOAT32, start, pcs, src))
+        assert(!fs.exists(p) && new File(p.toUri).getParentFile.list().forall(!_.contains(p.getName)))
+        e
+      }
+      assert(attempt(new BufferSource(values, meta.asJava, max = bytes / 2)).getMessage == "values ended")
+      assert(attempt(new BufferSource(values, meta.asJava, max = 4096, fail = true)).getMessage == "producer broke")
+      // one piece shorter than the values: 4 bytes are left when the final metadata is asked for
+      assert(attempt(new BufferSource(values, meta.asJava), pieces.updated(3, pieces(3) - 1)).getMessage
+        == "4 bytes left over")
+      val nullValue = new java.util.HashMap[String, String]()
+      nullValue.put("k", null)
+      assert(attempt(new BufferSource(values, nullValue)).getMessage == "metadata keys and values must not be null")
     }
-    assert(attempt(new BufferSource(values, meta.asJava, max = bytes / 2)).getMessage == "values ended")
-    assert(attempt(new BufferSource(values, meta.asJava, max = 4096, fail = true)).getMessage == "producer broke")
-    // one piece shorter than the values: 4 bytes are left when the footer's metadata is asked for
-    assert(attempt(new BufferSource(values, meta.asJava), pieces.updated(3, pieces(3) - 1)).getMessage
-      == "4 bytes left over")
-    val nullValue = new java.util.HashMap[String, String]()
-    nullValue.put("k", null)
-    assert(attempt(new BufferSource(values, nullValue)).getMessage == "metadata keys and values must not be null")
+    // Arrow's schema metadata must be rewritten in place when the final metadata differs: not on this stream
+    val placeholder = (meta + ("empty" -> "")).asJava
+    val changed = (meta + ("empty" -> "")).updated("note", "x" * meta("note").getBytes("UTF-8").length).asJava
+    val p = freshPath(".arrow")
+    val e = intercept[java.io.IOException] {
+      ShardFiles.writeStreamed(fs, p, FileFormat.ARROW, Dtype.FLOAT32, start, pieces,
+        new BufferSource(values, changed, provisional = placeholder))
+    }
+    assert(e.getMessage == "an Arrow file's schema metadata can only be completed on a stream that can rewrite"
+      + " bytes (a local file); write Arrow from a whole buffer here")
+    assert(!fs.exists(p))
   }
 
   test("reading a file of the other format fails with an IOException") {

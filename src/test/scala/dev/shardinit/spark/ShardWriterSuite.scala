@@ -38,18 +38,23 @@ class ShardWriterSuite extends AnyFunSuite {
     st
   }
 
-  // 4,104 bytes: chunks that end inside rows and pages, and more chunks per shard than a writer has;
-  // 12,000 bytes; the default 4 MiB (a shard in one chunk).
-  for (format <- FileFormat.values(); dt <- Seq(Dtype.FLOAT32, Dtype.BFLOAT16, Dtype.FLOAT64);
-       chunk <- Seq(4104, 12000, ShardWriter.CHUNK_BYTES)) {
-    test(s"$format $dt in chunks of $chunk bytes: files and receipts equal those of whole-buffer writes") {
+  // Streamed: 4,104-byte chunks end inside rows and pages, and a shard needs more chunks than a writer has;
+  // 12,000 bytes; the default 4 MiB (a shard in one chunk). Arrow on a file system whose streams cannot rewrite
+  // bytes (Hadoop's checksummed local one) goes through whole buffers.
+  private val checksummed = org.apache.hadoop.fs.FileSystem.getLocal(new Configuration())
+  private val cases =
+    (for (format <- FileFormat.values().toSeq; chunk <- Seq(4104, 12000, ShardWriter.CHUNK_BYTES))
+      yield (format, chunk, fs)) :+ ((FileFormat.ARROW, ShardWriter.CHUNK_BYTES, checksummed))
+  for ((format, chunk, wfs) <- cases; dt <- Seq(Dtype.FLOAT32, Dtype.BFLOAT16, Dtype.FLOAT64)) {
+    val how = if (ShardWriter.streams(format, wfs)) s"streamed in chunks of $chunk bytes" else "from whole buffers"
+    test(s"$format $dt $how: files and receipts equal those of whole-buffer writes") {
       val i = init(dt)
       val plan = Plan.of(java.util.List.of(i), 75000L * dt.bytes, format.extension())
       val shards = plan.tensors().get(0).shards().asScala.toSeq
       assert(shards.size >= 3)
       val d = tmp()
       val committed = new java.util.concurrent.ConcurrentLinkedQueue[Plan.Shard]()
-      val w = new ShardWriter(fs, p(d.resolve("out")), format, "attempt-1", s => committed.add(s), chunk)
+      val w = new ShardWriter(wfs, p(d.resolve("out")), format, "attempt-1", s => committed.add(s), chunk)
       val receipts = try {
         shards.foreach(s => w.submit(i, s, false))
         w.finish().asScala.toSeq
@@ -67,6 +72,23 @@ class ShardWriterSuite extends AnyFunSuite {
       val names = Files.walk(d.resolve("out")).iterator().asScala.map(_.getFileName.toString).toSeq
       assert(!names.exists(ShardWriter.isTemp))
     }
+  }
+
+  test("streamed Arrow: final metadata of another length than the provisional fails the write, leaving no file") {
+    val pool = new ChunkStream.Pool(2, 64)
+    val cs = new ChunkStream(pool, crc => java.util.Map.of("k", if (crc == 0) "0" else "crc " + crc))
+    val c = cs.take()
+    c.put(Array.fill[Byte](64)(3)).flip()
+    val crc = Stats.of(c, Dtype.FLOAT32).crc32c
+    assert(cs.put(c))
+    cs.finish(Stats.of(c, Dtype.FLOAT32))
+    val d = tmp()
+    val e = intercept[java.io.IOException] {
+      ShardFiles.writeStreamed(fs, p(d.resolve("f.arrow")), FileFormat.ARROW, Dtype.FLOAT32, 0L, Array(16L), cs)
+    }
+    assert(e.getMessage ==
+      s"final metadata value of k is ${("crc " + crc).length} bytes in UTF-8, its provisional value 1")
+    assert(Files.list(d).count() == 0)
   }
 
   test("a Parquet shard whose file cannot be written: submit does not block, finish throws, nothing is left") {
@@ -130,7 +152,7 @@ class ShardWriterSuite extends AnyFunSuite {
     filler.start()
     val d = tmp()
     val e = intercept[java.io.IOException] {
-      ShardFiles.writeParquet(fs, p(d.resolve("f.parquet")), Dtype.FLOAT32, 0L, Array(64L), cs)
+      ShardFiles.writeStreamed(fs, p(d.resolve("f.parquet")), FileFormat.PARQUET, Dtype.FLOAT32, 0L, Array(64L), cs)
     }
     filler.join()
     assert(e.getMessage == "the shard's values could not be produced" && (e.getCause eq boom))
@@ -154,16 +176,18 @@ class ShardWriterSuite extends AnyFunSuite {
     }
     val d = tmp()
     val short = intercept[java.io.IOException] { // 96 bytes for 100 values of 4
-      ShardFiles.writeParquet(fs, p(d.resolve("a.parquet")), Dtype.FLOAT32, 0L, Array(60L, 40L), stream(3, 32))
+      ShardFiles.writeStreamed(fs, p(d.resolve("a.parquet")), FileFormat.PARQUET, Dtype.FLOAT32, 0L,
+        Array(60L, 40L), stream(3, 32))
     }
     assert(short.getMessage == "the shard's values ended before its pieces did")
     val over = intercept[java.io.IOException] { // 256 bytes for 60 values of 4
-      ShardFiles.writeParquet(fs, p(d.resolve("b.parquet")), Dtype.FLOAT32, 0L, Array(60L), stream(4, 64))
+      ShardFiles.writeStreamed(fs, p(d.resolve("b.parquet")), FileFormat.PARQUET, Dtype.FLOAT32, 0L, Array(60L),
+        stream(4, 64))
     }
     assert(over.getMessage == "the shard has more values than its pieces hold")
     assert(Files.list(d).count() == 0)
     val ok = stream(4, 64)
-    ShardFiles.writeParquet(fs, p(d.resolve("c.parquet")), Dtype.FLOAT32, 0L, Array(64L), ok)
+    ShardFiles.writeStreamed(fs, p(d.resolve("c.parquet")), FileFormat.PARQUET, Dtype.FLOAT32, 0L, Array(64L), ok)
     assert(ShardFiles.read(fs, p(d.resolve("c.parquet")), FileFormat.PARQUET).metadata().asScala == Map("k" -> "v"))
     ok.close()
     assert(!ok.put(chunkOf(new Array[Byte](8))))
