@@ -163,6 +163,10 @@ public final class Warmup {
     }
   }
 
+  /**
+   * Writes the first few million values of each kind of tensor three times, through a {@link ShardWriter} as
+   * the job's tasks do (so the code compiled is the job's, streaming included).
+   */
   private static void fill(Plan plan, FileFormat format, Set<String> seen, java.nio.file.Path dir)
       throws IOException {
     FileSystem fs = Fs.local(new Configuration());
@@ -170,17 +174,18 @@ public final class Warmup {
     for (Plan.TensorPlan tp : plan.tensors()) {
       Initializer init = tp.init();
       String kind = init.fn() + "/" + init.target().dtype();
-      long n = Math.min(VALUES, init.target().numel());
-      if (init.fn().equals("orthogonal_") || n < 4096 || !seen.add(kind)) {
+      if (init.fn().equals("orthogonal_") || init.target().numel() < 4096 || !seen.add(kind)) {
         continue; // orthogonal_ would build its whole matrix; tiny tensors warm nothing
       }
-      ByteBuffer b = ByteBuffer.allocate((int) n * init.target().dtype().bytes()).order(ByteOrder.LITTLE_ENDIAN);
+      Plan.Shard first = Plan.of(List.of(init), VALUES * init.target().dtype().bytes(), format.extension())
+          .tensors().get(0).shards().get(0);
       for (int round = 0; round < 3 && !Thread.currentThread().isInterrupted(); round++) {
-        b.clear();
-        ShardWriter.fill(init, 0, n, b);
-        Path f = new Path(dir.resolve("w" + file++).toUri());
-        ShardFiles.write(fs, f, format, init.target().dtype(), 0, new long[] {n}, b, Map.of());
-        fs.delete(f, false);
+        Path out = new Path(dir.resolve("w" + file++).toUri());
+        try (ShardWriter w = new ShardWriter(fs, out, format, "warmup", s -> { })) {
+          w.submit(init, first, false);
+          w.finish();
+        }
+        fs.delete(out, true);
       }
     }
   }
