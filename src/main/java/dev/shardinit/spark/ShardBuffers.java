@@ -6,9 +6,10 @@ import java.util.ArrayDeque;
 import java.util.Iterator;
 
 /**
- * The shard buffers of this JVM's task threads: a {@link ShardWriter} takes two and gives them back when it
- * closes, so buffers are reused from task to task, and the warm-up can allocate (and so touch) them while
- * Spark starts. The pool holds at most the buffers of the writers that ran at once.
+ * The buffers of this JVM's task threads (a {@link ShardWriter}'s chunks, or its two whole-shard buffers where
+ * it does not stream): taken when first needed and given back when the writer closes, so buffers are reused
+ * from task to task, and the warm-up can allocate (and so touch) them while Spark starts. The pool holds at
+ * most the buffers of the writers that ran at once.
  */
 final class ShardBuffers {
   /**
