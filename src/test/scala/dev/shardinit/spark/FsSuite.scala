@@ -12,11 +12,7 @@ import scala.jdk.CollectionConverters._
 /** The local file system the jobs write through (LocalFs) and the listing of files a manifest does not name. */
 class FsSuite extends AnyFunSuite {
   private val fs = Fs.of(new Path("file:///"), new Configuration())
-  private def tmp(): JPath = {
-    val base = new java.io.File("target/test-work").getAbsoluteFile
-    base.mkdirs()
-    Files.createTempDirectory(base.toPath, "FsSuite")
-  }
+  private def tmp(): JPath = TestWork.dir("FsSuite")
   private def p(j: JPath): Path = new Path(j.toUri)
 
   test("local paths get the process-free local file system, without .crc side files") {

@@ -15,11 +15,7 @@ import scala.jdk.CollectionConverters._
 /** The task side of a job without Spark: shards filled and written by a ShardWriter, Parquet streamed in chunks. */
 class ShardWriterSuite extends AnyFunSuite {
   private val fs = Fs.of(new Path("file:///"), new Configuration())
-  private def tmp(): JPath = {
-    val base = new java.io.File("target/test-work").getAbsoluteFile
-    base.mkdirs()
-    Files.createTempDirectory(base.toPath, "ShardWriterSuite")
-  }
+  private def tmp(): JPath = TestWork.dir("ShardWriterSuite")
   private def p(j: JPath): Path = new Path(j.toUri)
 
   private def init(dt: Dtype): Initializer = Init.normal(Target.of("layers.0.w", Array(37L, 6001L), dt, 42L), 0.0, 1.0)

@@ -5,7 +5,7 @@ import org.apache.spark.sql.SparkSession
 import org.scalatest.BeforeAndAfterAll
 import org.scalatest.funsuite.AnyFunSuite
 
-import java.io.{ByteArrayOutputStream, File, PrintStream}
+import java.io.{ByteArrayOutputStream, PrintStream}
 import java.nio.charset.StandardCharsets
 import java.nio.file.{Files, Path}
 
@@ -30,11 +30,7 @@ object SharedSpark {
 
 abstract class SparkSuiteBase extends AnyFunSuite with BeforeAndAfterAll {
   protected lazy val spark: SparkSession = SharedSpark.spark
-  protected lazy val work: Path = {
-    val base = new File("target/test-work").getAbsoluteFile
-    base.mkdirs()
-    Files.createTempDirectory(base.toPath, getClass.getSimpleName)
-  }
+  protected lazy val work: Path = TestWork.dir(getClass.getSimpleName)
 
   override def beforeAll(): Unit = {
     super.beforeAll()
