@@ -2,7 +2,6 @@ package dev.shardinit.spark;
 
 import dev.shardinit.format.FileFormat;
 import dev.shardinit.format.Manifest;
-import dev.shardinit.init.Initializer;
 import dev.shardinit.plan.Crc32c;
 import dev.shardinit.plan.Layout;
 import dev.shardinit.plan.Plan;
@@ -11,9 +10,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,9 +19,6 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.SparkContext;
-import org.apache.spark.TaskContext;
-import org.apache.spark.api.java.JavaRDD;
-import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.util.LongAccumulator;
 
 /**
@@ -57,7 +51,6 @@ public final class Generator {
   /** Runs the plan into {@code out}, which must exist and be empty; returns the manifest written. */
   public static Map<String, Object> run(SparkContext sc, Plan plan, long seed, FileFormat format, Path out,
       int partitions, java.util.function.Consumer<Counters> onStart) throws IOException {
-    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(sc);
     Configuration hconf = sc.hadoopConfiguration();
     FileSystem fs = Fs.of(out, hconf);
     List<Recipe> recipes = new ArrayList<>();
@@ -75,40 +68,15 @@ public final class Generator {
       String hook = String.valueOf(sc.getLocalProperty(FAULT_HOOK));
       boolean fault = hook.equals("true") || hook.equals("always");
       boolean always = hook.equals("always");
-      HashMap<String, String> confEntries = Fs.entries(hconf);
-      String outUri = out.toUri().toString();
-      String fmt = format.id();
-      LongAccumulator shardsDone = counters.shards;
-      LongAccumulator bytesDone = counters.bytes;
       List<List<Plan.Task>> groups = balance(tasks, slices);
-      JavaRDD<List<Plan.Task>> rdd = jsc.parallelize(groups, groups.size());
+      ShardJob job = new ShardJob(sc, groups, recipes, Fs.entries(hconf), out.toUri().toString(), format,
+          counters.shards, counters.bytes, fault, always);
       String group = "shardinit-generate-" + System.nanoTime();
       sc.setJobGroup(group, "shardinit generate: " + tasks.size() + " tasks", true);
       try {
-        receipts = rdd.mapPartitions((Iterator<List<Plan.Task>> it) -> {
-        TaskContext tc = TaskContext.get();
-        String attempt = "attempt-" + tc.stageId() + "-" + tc.stageAttemptNumber() + "-" + tc.taskAttemptId();
-        Path o = new Path(outUri);
-        FileSystem efs = Fs.of(o, Fs.fromEntries(confEntries));
-        FileFormat ff = FileFormat.parse(fmt);
-        Map<Integer, Initializer> inits = new HashMap<>();
-        try (ShardWriter w = new ShardWriter(efs, o, ff, attempt, s -> {
-          shardsDone.add(1);
-          bytesDone.add(s.bytes());
-        })) {
-          while (it.hasNext()) {
-            for (Plan.Task task : it.next()) {
-              for (Plan.Shard s : task.shards()) {
-                Initializer init = inits.computeIfAbsent(s.tensor(), i -> recipes.get(i).resolve());
-                boolean inject = fault && (always || tc.attemptNumber() == 0) && task.index() == 0
-                    && s == task.shards().get(0);
-                w.submit(init, s, inject);
-              }
-            }
-          }
-          return w.finish().iterator();
+        for (Receipt[] part : job.run()) {
+          receipts.addAll(List.of(part));
         }
-      }).collect();
         // A speculative copy that lost the race may still be finishing its temporary file: wait for it, so the
         // clean-up below sees (and removes) everything it wrote.
         awaitIdle(sc, group, 60_000);

@@ -14,7 +14,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -22,9 +21,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.SparkConf;
-import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.rdd.RDDOperationScope;
-import org.apache.spark.util.SparkClosureCleaner;
 
 /**
  * Compiles the hot loops while Spark starts: a background thread fills, checksums and writes (to a local
@@ -79,9 +76,9 @@ public final class Warmup {
 
   /**
    * The code a Spark job runs before its first task, cold in a new JVM (about half a second here): the RDD
-   * operation scope's JSON (Jackson's first use: ~0.13 s), closure cleaning and Java serialization of what
-   * the job ships (the tasks and the initializers' recipes). Spark-internal entry points: if one moves,
-   * this warms less and nothing else changes.
+   * operation scope's JSON (Jackson's first use: ~0.13 s) and Java serialization of what the job ships (the
+   * tasks and the initializers' recipes; {@link ShardJob} hands Spark no closures to clean). Spark-internal
+   * entry points: if one moves, this warms less and nothing else changes.
    */
   private static void sparkPaths(Plan plan) throws IOException {
     try {
@@ -91,21 +88,18 @@ public final class Warmup {
         recipes.add(Recipe.of(t.init()));
       }
       List<Plan.Task> tasks = new ArrayList<>(plan.tasks());
-      FlatMapFunction<Iterator<Plan.Task>, Receipt> f = it -> {
-        List<Receipt> none = new ArrayList<>();
-        recipes.get(0).resolve();
-        return none.iterator();
-      };
-      SparkClosureCleaner.clean(f, false, true);
       ByteArrayOutputStream bytes = new ByteArrayOutputStream();
       try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
-        out.writeObject(f);
+        out.writeObject(new ArrayList<>(recipes));
         out.writeObject(tasks);
       }
       try (ObjectInputStream in = new ObjectInputStream(
           new ByteArrayInputStream(bytes.toByteArray()))) {
         in.readObject();
         in.readObject();
+      }
+      if (!recipes.isEmpty()) {
+        recipes.get(0).resolve();
       }
     } catch (ClassNotFoundException | LinkageError | RuntimeException e) {
       // best effort: a different Spark build only warms less
