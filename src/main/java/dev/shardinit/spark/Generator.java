@@ -80,7 +80,7 @@ public final class Generator {
         // A speculative copy that lost the race may still be finishing its temporary file: wait for it, so the
         // clean-up below sees (and removes) everything it wrote.
         awaitIdle(sc, group, 60_000);
-      } catch (RuntimeException e) {
+      } catch (Exception e) { // a failed job throws SparkException, a checked exception Scala does not declare
         // A failed job may leave sibling tasks still writing: stop them and wait, so that the caller's clean-up
         // is not undone by a late task.
         sc.cancelJobGroup(group);

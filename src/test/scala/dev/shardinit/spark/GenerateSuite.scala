@@ -179,6 +179,20 @@ class GenerateSuite extends SparkSuiteBase {
     assert(manifest(out).path("file_format").asText == "arrow")
   }
 
+  test("a run that fails while another task is still writing leaves nothing behind, not even later") {
+    // task 0 fails at its second 16 MiB shard; the other task has most of its 32 still to write then
+    val out = dir("fault-sibling")
+    spark.sparkContext.setLocalProperty(Generator.FAULT_HOOK, "always")
+    val r = try cli("generate", "bench/jobs/normal-16k.yaml", "--out", out.toString, "--shard-size", "16MiB",
+      "--partitions", "2")
+    finally spark.sparkContext.setLocalProperty(Generator.FAULT_HOOK, null)
+    assert(r.code == 1, r.err)
+    assert(r.err.contains("injected failure"), r.err)
+    assert(!Files.exists(out))
+    Thread.sleep(1500) // a sibling task still running would have recreated its directory and files by now
+    assert(!Files.exists(out))
+  }
+
   test("verify passes on a good checkpoint and names the tensor and file of a flipped byte, a deleted and an extra file") {
     val out = dir("verify")
     generate(out, "--shard-size", "256")
