@@ -59,6 +59,8 @@ public final class ShardWriter implements Closeable {
   private final Future<?>[] inFlight = new Future<?>[2];
   private final List<Future<Receipt>> pending = new ArrayList<>();
   private int next;
+  /** Submitted shards known to be written: {@code pending[0 .. checked)}. */
+  private int checked;
 
   /** @param onCommitted called on the writer thread after each shard's file is in place */
   public ShardWriter(FileSystem fs, Path out, FileFormat format, String attempt,
@@ -132,8 +134,14 @@ public final class ShardWriter implements Closeable {
     pending.add(f);
   }
 
-  /** The streamed path: the writer writes the file from the chunks this thread fills. */
+  /**
+   * The streamed path: the writer writes the file from the chunks this thread fills. A write that already
+   * failed is rethrown first, so a task stops at its first failed shard rather than filling the rest.
+   */
   private void stream(Initializer init, Plan.Shard s, long[] pieces, boolean failBeforeRename) throws IOException {
+    while (checked < pending.size() && pending.get(checked).isDone()) {
+      await(pending.get(checked++)); // the writer finishes shards in order
+    }
     Dtype dt = init.target().dtype();
     ChunkStream values = new ChunkStream(chunks, crc -> fileMetadata(init, s, pieces.length, crc));
     Future<Receipt> f = writer.submit(() -> {

@@ -87,7 +87,7 @@ class ShardWriterSuite extends AnyFunSuite {
     assert(Files.list(d).count() == 0)
   }
 
-  test("a Parquet shard whose file cannot be written: submit does not block, finish throws, nothing is left") {
+  test("a Parquet shard whose file cannot be written: the task fails with the cause, never blocks, leaves nothing") {
     val i = init(Dtype.FLOAT32)
     val shards = Plan.of(java.util.List.of(i), 300000, ".parquet").tensors().get(0).shards().asScala
     val d = tmp()
@@ -95,12 +95,15 @@ class ShardWriterSuite extends AnyFunSuite {
     val w = new ShardWriter(fs, p(d.resolve("out")), FileFormat.PARQUET, "attempt-1", _ => (), 4104)
     val e = try {
       val pool = Executors.newSingleThreadExecutor()
-      val submitted = pool.submit(new Runnable { def run(): Unit = shards.foreach(s => w.submit(i, s, false)) })
-      submitted.get(60, TimeUnit.SECONDS) // 73 chunks a shard, 4 in the pool: only returned chunks let it end
-      pool.shutdown()
-      intercept[java.io.IOException](w.finish())
+      // 73 chunks a shard, 4 in the pool: only chunks the stopped writer gives back let the fill go on; the
+      // failure comes out of a later submit (or of finish, if the first write has not failed by then)
+      val run = pool.submit(new java.util.concurrent.Callable[Throwable] {
+        def call(): Throwable = try { shards.foreach(s => w.submit(i, s, false)); w.finish(); null }
+        catch { case t: java.io.IOException => t }
+      })
+      try run.get(60, TimeUnit.SECONDS) finally pool.shutdown()
     } finally w.close()
-    assert(e.getMessage.startsWith("cannot create directory"), e.getMessage)
+    assert(e != null && e.getMessage.startsWith("cannot create directory"), e)
     assert(Files.list(d).iterator().asScala.map(_.getFileName.toString).toSeq == Seq("out"))
   }
 
@@ -119,6 +122,23 @@ class ShardWriterSuite extends AnyFunSuite {
     reference(i, s, FileFormat.PARQUET, p(ref))
     val written = d.resolve("out").resolve(s.path()).resolveSibling(tmpName)
     assert(java.util.Arrays.equals(Files.readAllBytes(written), Files.readAllBytes(ref)))
+  }
+
+  test("a failed shard write stops the task at its next shard, which is neither filled nor written") {
+    val i = init(Dtype.FLOAT32)
+    val shards = Plan.of(java.util.List.of(i), 300000, ".parquet").tensors().get(0).shards()
+    val d = tmp()
+    val committed = new java.util.concurrent.ConcurrentLinkedQueue[Plan.Shard]()
+    val w = new ShardWriter(fs, p(d.resolve("out")), FileFormat.PARQUET, "attempt-3", s => committed.add(s), 4104)
+    val e = try {
+      w.submit(i, shards.get(0), true)
+      Thread.sleep(1000) // ample time for the writer to write shard 0's 300 KB and fail
+      intercept[java.io.IOException](w.submit(i, shards.get(1), false))
+    } finally w.close()
+    assert(e.getMessage.startsWith("injected failure after writing"), e.getMessage)
+    assert(committed.isEmpty)
+    val names = Files.walk(d.resolve("out")).iterator().asScala.map(_.getFileName.toString).toSeq
+    assert(!names.exists(_.contains(new Path(shards.get(1).path()).getName)), names)
   }
 
   test("the buffer pool hands each buffer out once, though buffers read to their end compare equal") {
