@@ -372,10 +372,9 @@ final class ArrowShards {
       int n = src.remaining();
       position += n;
       if (recording != null) {
-        ByteBuffer copy = src.duplicate();
         byte[] b = new byte[n];
-        copy.get(b);
-        recording.write(b, 0, n);
+        src.duplicate().get(b);
+        recording.writeBytes(b);
       }
       if (direct != null) {
         while (src.hasRemaining()) {

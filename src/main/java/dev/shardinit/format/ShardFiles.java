@@ -44,17 +44,7 @@ public final class ShardFiles {
   public static void write(FileSystem fs, Path path, FileFormat format, Dtype dtype, long start,
       long[] pieceLengths, ByteBuffer valuesLE, Map<String, String> metadata) throws IOException {
     Objects.requireNonNull(format, "format");
-    switch (format) {
-      case PARQUET:
-        writeParquet(fs, path, dtype, start, pieceLengths, valuesLE, metadata, CompressionCodecName.UNCOMPRESSED,
-            DEFAULT_ROW_GROUP_BYTES, DEFAULT_PAGE_BYTES);
-        break;
-      case ARROW:
-        writeArrow(fs, path, dtype, start, pieceLengths, valuesLE, metadata, DEFAULT_BATCH_BYTES);
-        break;
-      default:
-        throw new AssertionError(format);
-    }
+    writeWithDefaults(Shard.of(fs, path, dtype, start, pieceLengths, valuesLE, metadata), format);
   }
 
   /**
@@ -86,7 +76,11 @@ public final class ShardFiles {
       long[] pieceLengths, ShardSource values) throws IOException {
     Objects.requireNonNull(format, "format");
     Objects.requireNonNull(values, "values");
-    Shard s = Shard.checked(fs, path, dtype, start, pieceLengths, null, values, null);
+    writeWithDefaults(Shard.checked(fs, path, dtype, start, pieceLengths, null, values, null), format);
+  }
+
+  /** {@link #write}'s settings: Parquet uncompressed with the default row group and page sizes; Arrow batches. */
+  private static void writeWithDefaults(Shard s, FileFormat format) throws IOException {
     switch (format) {
       case PARQUET:
         ParquetShards.write(s, CompressionCodecName.UNCOMPRESSED, DEFAULT_ROW_GROUP_BYTES, DEFAULT_PAGE_BYTES);
