@@ -6,6 +6,7 @@ import dev.shardinit.plan.Plan;
 import dev.shardinit.spark.Fs;
 import dev.shardinit.spark.Generator;
 import dev.shardinit.spark.Progress;
+import dev.shardinit.spark.ShardWriter;
 import dev.shardinit.spark.Warmup;
 import dev.shardinit.spec.JobSpec;
 import java.io.IOException;
@@ -58,7 +59,7 @@ final class Generate implements Callable<Integer> {
     long t0 = System.nanoTime();
     String scheme = new Path(out).toUri().getScheme(); // a guess before Spark's configuration is known
     boolean localOut = scheme == null || scheme.equals("file");
-    Thread warmup = Warmup.start(plan, format, format == FileFormat.PARQUET || localOut);
+    Thread warmup = Warmup.start(plan, format, ShardWriter.streams(format, localOut));
     try (Sessions.Handle h = Sessions.open("shardinit generate")) {
       Path outPath = new Path(out);
       FileSystem fs = Fs.of(outPath, h.sc.hadoopConfiguration());

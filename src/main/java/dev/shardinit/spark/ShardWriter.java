@@ -75,7 +75,7 @@ public final class ShardWriter implements Closeable {
       throw new IllegalArgumentException("chunk size must be a positive multiple of 8, got " + chunkBytes);
     }
     this.chunks = new ChunkStream.Pool(CHUNKS, chunkBytes);
-    this.streams = streams(format, fs);
+    this.streams = streams(format, fs instanceof LocalFs);
     this.onCommitted = onCommitted;
     this.fs = fs;
     this.out = out;
@@ -89,11 +89,11 @@ public final class ShardWriter implements Closeable {
   }
 
   /**
-   * Whether shards of {@code format} on {@code fs} are written while they are filled: always for Parquet; for
-   * Arrow where the file system's streams can rewrite bytes in place (local files), for the schema's metadata.
+   * Whether shards of {@code format} are written while they are filled: always for Parquet; for Arrow only on
+   * local files, whose streams can rewrite the schema's metadata in place.
    */
-  static boolean streams(FileFormat format, FileSystem fs) {
-    return format == FileFormat.PARQUET || fs instanceof LocalFs;
+  public static boolean streams(FileFormat format, boolean localFiles) {
+    return format == FileFormat.PARQUET || localFiles;
   }
 
   /** The temporary name of an attempt's file: hidden, and unique per attempt. */

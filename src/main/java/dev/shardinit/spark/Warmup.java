@@ -38,7 +38,7 @@ public final class Warmup {
   /**
    * Starts the warm-up; join the thread (with a timeout) before the job starts.
    *
-   * @param streamed whether the job's shards will be streamed (see ShardWriter.streams)
+   * @param streamed whether the job's shards will be streamed ({@link ShardWriter#streams})
    */
   public static Thread start(Plan plan, FileFormat format, boolean streamed) {
     Thread t = new Thread(() -> run(plan, format, streamed), "shardinit-warmup");
@@ -90,7 +90,7 @@ public final class Warmup {
       List<Plan.Task> tasks = new ArrayList<>(plan.tasks());
       ByteArrayOutputStream bytes = new ByteArrayOutputStream();
       try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
-        out.writeObject(new ArrayList<>(recipes));
+        out.writeObject(recipes);
         out.writeObject(tasks);
       }
       try (ObjectInputStream in = new ObjectInputStream(
@@ -124,9 +124,8 @@ public final class Warmup {
       }
     }
     int cores = Runtime.getRuntime().availableProcessors();
-    int count = Math.min(shards, 2 * cores);
+    int count = streamed ? Math.min(shards, cores) * ShardWriter.CHUNKS : Math.min(shards, 2 * cores);
     if (streamed) {
-      count = Math.min(shards, cores) * ShardWriter.CHUNKS;
       largest = ShardWriter.CHUNK_BYTES;
     }
     if (largest == 0 || largest > Integer.MAX_VALUE || count * largest > Runtime.getRuntime().maxMemory() / 2) {
