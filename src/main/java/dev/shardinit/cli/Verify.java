@@ -18,7 +18,6 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -107,7 +106,7 @@ final class Verify implements Callable<Integer> {
         problems.add("extra file " + rel + ": not in " + Manifest.FILE);
       }
       if (!jobs.isEmpty()) {
-        HashMap<String, String> conf = Fs.entries(h.sc.hadoopConfiguration());
+        byte[] conf = Fs.bytes(h.sc.hadoopConfiguration());
         String root = c.dir.toUri().toString();
         String fmt = c.fileFormat();
         List<String> found = org.apache.spark.api.java.JavaSparkContext.fromSparkContext(h.sc)
@@ -141,10 +140,10 @@ final class Verify implements Callable<Integer> {
     return h.getValue() < sample * 4294967296.0;
   }
 
-  static List<String> check(Job j, String root, String fmt, Map<String, String> conf) throws IOException {
+  static List<String> check(Job j, String root, String fmt, byte[] conf) throws IOException {
     List<String> problems = new ArrayList<>();
     Path p = new Path(new Path(root), j.path);
-    FileSystem fs = Fs.of(p, Fs.fromEntries(conf));
+    FileSystem fs = Fs.of(p, Fs.fromBytes(conf));
     ShardData d;
     try {
       d = ShardFiles.read(fs, p, FileFormat.parse(fmt));

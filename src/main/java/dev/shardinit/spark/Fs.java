@@ -1,8 +1,13 @@
 package dev.shardinit.spark;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -68,20 +73,54 @@ public final class Fs {
     }
   }
 
-  /** A Configuration as plain entries, to ship to executors. */
-  public static HashMap<String, String> entries(Configuration conf) {
-    HashMap<String, String> m = new HashMap<>();
-    for (Map.Entry<String, String> e : conf) {
-      m.put(e.getKey(), e.getValue());
+  /**
+   * A Configuration's entries as bytes, to ship to executors: a count, then each key and value as a length and
+   * UTF-8. A few hundred entries serialise as one byte array, where a map of strings made Java serialization
+   * write (and the task read) each string on its own, cold, in the job's first task.
+   */
+  public static byte[] bytes(Configuration conf) {
+    try {
+      ByteArrayOutputStream buf = new ByteArrayOutputStream(1 << 16);
+      DataOutputStream out = new DataOutputStream(buf);
+      List<Map.Entry<String, String>> entries = new ArrayList<>();
+      for (Map.Entry<String, String> e : conf) {
+        entries.add(e);
+      }
+      out.writeInt(entries.size());
+      for (Map.Entry<String, String> e : entries) {
+        writeString(out, e.getKey());
+        writeString(out, e.getValue());
+      }
+      out.flush();
+      return buf.toByteArray();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // a ByteArrayOutputStream does not fail
     }
-    return m;
   }
 
-  public static Configuration fromEntries(Map<String, String> entries) {
+  /** The Configuration {@link #bytes} encoded (without Hadoop's default resources: every entry is in them). */
+  public static Configuration fromBytes(byte[] bytes) {
     Configuration c = new Configuration(false);
-    for (Map.Entry<String, String> e : entries.entrySet()) {
-      c.set(e.getKey(), e.getValue());
+    try {
+      DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes));
+      for (int n = in.readInt(); n > 0; n--) {
+        c.set(readString(in), readString(in));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("damaged configuration bytes", e);
     }
     return c;
+  }
+
+  private static void writeString(DataOutputStream out, String s) throws IOException {
+    byte[] b = s.getBytes(StandardCharsets.UTF_8);
+    out.writeInt(b.length);
+    out.write(b);
+  }
+
+  private static String readString(DataInputStream in) throws IOException {
+    byte[] b = new byte[in.readInt()];
+    in.readFully(b);
+    return new String(b, StandardCharsets.UTF_8);
   }
 }

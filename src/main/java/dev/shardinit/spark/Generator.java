@@ -69,7 +69,7 @@ public final class Generator {
       boolean fault = hook.equals("true") || hook.equals("always");
       boolean always = hook.equals("always");
       List<List<Plan.Task>> groups = balance(tasks, slices);
-      ShardJob job = new ShardJob(sc, groups, recipes, Fs.entries(hconf), out.toUri().toString(), format,
+      ShardJob job = new ShardJob(sc, groups, recipes, Fs.bytes(hconf), out.toUri().toString(), format,
           counters.shards, counters.bytes, fault, always);
       String group = "shardinit-generate-" + System.nanoTime();
       sc.setJobGroup(group, "shardinit generate: " + tasks.size() + " tasks", true);

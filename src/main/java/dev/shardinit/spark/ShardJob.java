@@ -35,7 +35,7 @@ final class ShardJob extends RDD<Receipt> {
 
   private final List<List<Plan.Task>> groups;
   private final List<Recipe> recipes;
-  private final HashMap<String, String> conf;
+  private final byte[] conf; // Fs.bytes
   private final String outUri;
   private final String format;
   private final LongAccumulator shardsDone;
@@ -47,7 +47,7 @@ final class ShardJob extends RDD<Receipt> {
    * @param fault  test hook: fail the first shard of the first task after writing it, on the first attempt
    * @param always test hook: on every attempt
    */
-  ShardJob(SparkContext sc, List<List<Plan.Task>> groups, List<Recipe> recipes, HashMap<String, String> conf,
+  ShardJob(SparkContext sc, List<List<Plan.Task>> groups, List<Recipe> recipes, byte[] conf,
       String outUri, FileFormat format, LongAccumulator shardsDone, LongAccumulator bytesDone, boolean fault,
       boolean always) {
     super(sc, noDependencies(), ClassTag$.MODULE$.apply(Receipt.class));
@@ -90,7 +90,7 @@ final class ShardJob extends RDD<Receipt> {
     Path o = new Path(outUri);
     Map<Integer, Initializer> inits = new HashMap<>();
     try {
-      FileSystem fs = Fs.of(o, Fs.fromEntries(conf));
+      FileSystem fs = Fs.of(o, Fs.fromBytes(conf));
       try (ShardWriter w = new ShardWriter(fs, o, FileFormat.parse(format), attempt, s -> {
         shardsDone.add(1);
         bytesDone.add(s.bytes());
