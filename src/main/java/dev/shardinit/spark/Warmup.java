@@ -10,6 +10,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
+import java.io.ObjectStreamClass;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -21,6 +22,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.SparkConf;
+import org.apache.spark.deploy.SparkHadoopUtil;
 import org.apache.spark.rdd.RDDOperationScope;
 
 /**
@@ -58,6 +60,9 @@ public final class Warmup {
       }
       sparkPaths(plan);
       buffers(plan, streamed);
+      Thread task = new Thread(Warmup::taskPath, "shardinit-warmup-task");
+      task.setDaemon(true);
+      task.start();
     } catch (IOException | RuntimeException e) {
       // warming is best effort: the job itself reports real problems
     } finally {
@@ -105,6 +110,61 @@ public final class Warmup {
       // best effort: a different Spark build only warms less
     }
   }
+
+  /**
+   * What the job's first task needs that nothing before it builds, cold: the serial descriptors of what the task
+   * carries, and (in local mode, where the task runs in this JVM) the Hadoop configuration Spark's task start
+   * loads for its caller context (its XML files parsed: ~0.1 s). Runs in a thread of its own that the job does
+   * not wait for: what is not ready when the job needs it, the job builds (or waits for) itself.
+   */
+  private static void taskPath() {
+    for (String name : TASK_CLASSES) {
+      try {
+        ObjectStreamClass d = ObjectStreamClass.lookup(Class.forName(name, false, Warmup.class.getClassLoader()));
+        if (d != null) {
+          d.getSerialVersionUID();
+        }
+      } catch (ClassNotFoundException | LinkageError | RuntimeException e) {
+        // a class another Spark version does not have: nothing to warm
+      }
+    }
+    try {
+      if (new SparkConf().get("spark.master", "local[*]").startsWith("local")) {
+        SparkHadoopUtil.get().conf().size();
+      }
+    } catch (LinkageError | RuntimeException e) {
+      // best effort, as above
+    }
+  }
+
+  /**
+   * The classes Java serialization meets in a generate job's first task (the ResultTask, its task metrics and
+   * broadcast, the RDD and its function; Spark 4.2, listed with a deserialization filter). Their serial
+   * descriptors are built once per JVM, cold: the fields by reflection, a default serialVersionUID where a class
+   * declares none (a SHA-1 over its members: Spark's RDD has hundreds) and a generated constructor each. Built
+   * here, the scheduler's serialization of the task and the task's deserialization find them made. Scala
+   * objects (names ending in $) are left out: looking a class up initialises it, and objects are initialised by
+   * Spark's own start, on the main thread.
+   */
+  private static final String[] TASK_CLASSES = {
+    "org.apache.spark.scheduler.ResultTask", "org.apache.spark.scheduler.Task",
+    "org.apache.spark.scheduler.DirectTaskResult", "org.apache.spark.JobArtifactSet",
+    "org.apache.spark.broadcast.TorrentBroadcast", "org.apache.spark.broadcast.Broadcast",
+    "org.apache.spark.storage.BroadcastBlockId", "org.apache.spark.storage.StorageLevel",
+    "org.apache.spark.executor.TaskMetrics", "org.apache.spark.executor.InputMetrics",
+    "org.apache.spark.executor.OutputMetrics", "org.apache.spark.executor.ShuffleReadMetrics",
+    "org.apache.spark.executor.ShuffleWriteMetrics", "org.apache.spark.util.AccumulatorV2",
+    "org.apache.spark.util.AccumulatorMetadata", "org.apache.spark.util.LongAccumulator",
+    "org.apache.spark.util.CollectionAccumulator", "org.apache.spark.rdd.RDD", "org.apache.spark.rdd.RDD$$anon$1",
+    "scala.Option", "scala.Some", "scala.Tuple2", "scala.Enumeration", "scala.Enumeration$Val",
+    "scala.Enumeration$Value", "scala.reflect.ClassTag$GenericClassTag", "scala.runtime.ModuleSerializationProxy",
+    "scala.collection.generic.DefaultSerializationProxy", "scala.collection.IterableFactory$ToFactory",
+    "java.util.concurrent.locks.ReentrantReadWriteLock$ReadLock",
+    "java.util.concurrent.locks.ReentrantReadWriteLock$WriteLock",
+    "java.util.concurrent.locks.ReentrantReadWriteLock$NonfairSync", "java.lang.Integer", "[B", "[I",
+    "dev.shardinit.spark.ShardJob", "dev.shardinit.spark.ShardJob$Slot", "dev.shardinit.spark.ShardJob$ToArray",
+    "dev.shardinit.spark.Receipt", "[Ldev.shardinit.spark.Receipt;",
+  };
 
   /**
    * In local mode (this JVM runs the tasks), the buffers the job's writers will take, allocated now, while the
