@@ -70,7 +70,7 @@ public final class Generator {
       boolean always = hook.equals("always");
       List<List<Plan.Task>> groups = balance(tasks, slices);
       ShardJob job = new ShardJob(sc, groups, recipes, Fs.bytes(hconf), out.toUri().toString(), format,
-          counters.shards, counters.bytes, fault, always);
+          counters.shards, counters.bytes, fault, always, fillSlots(sc));
       String group = "shardinit-generate-" + System.nanoTime();
       sc.setJobGroup(group, "shardinit generate: " + tasks.size() + " tasks", true);
       try {
@@ -95,6 +95,14 @@ public final class Generator {
     removeStrays(fs, out, receipts);
     commit(fs, out, manifest);
     return manifest;
+  }
+
+  /**
+   * The cores of one executor that this job's fills may share ({@link FillHelpers}): in local mode the driver's
+   * task slots, on a cluster {@code spark.executor.cores} where it is set (else none are lent).
+   */
+  static int fillSlots(SparkContext sc) {
+    return sc.isLocal() ? sc.defaultParallelism() : sc.conf().getInt("spark.executor.cores", 0);
   }
 
   /**

@@ -42,14 +42,17 @@ final class ShardJob extends RDD<Receipt> {
   private final LongAccumulator bytesDone;
   private final boolean fault;
   private final boolean always;
+  private final int fillSlots;
 
   /**
    * @param fault  test hook: fail the first shard of the first task after writing it, on the first attempt
    * @param always test hook: on every attempt
+   * @param fillSlots an executor's cores this job's fills may use at once ({@link FillHelpers}); below 2, a task
+   *     fills on its own thread only
    */
   ShardJob(SparkContext sc, List<List<Plan.Task>> groups, List<Recipe> recipes, byte[] conf,
       String outUri, FileFormat format, LongAccumulator shardsDone, LongAccumulator bytesDone, boolean fault,
-      boolean always) {
+      boolean always, int fillSlots) {
     super(sc, noDependencies(), ClassTag$.MODULE$.apply(Receipt.class));
     this.groups = groups;
     this.recipes = recipes;
@@ -60,6 +63,7 @@ final class ShardJob extends RDD<Receipt> {
     this.bytesDone = bytesDone;
     this.fault = fault;
     this.always = always;
+    this.fillSlots = fillSlots;
   }
 
   @SuppressWarnings("unchecked")
@@ -89,12 +93,18 @@ final class ShardJob extends RDD<Receipt> {
     String attempt = "attempt-" + tc.stageId() + "-" + tc.stageAttemptNumber() + "-" + tc.taskAttemptId();
     Path o = new Path(outUri);
     Map<Integer, Initializer> inits = new HashMap<>();
+    FillHelpers helpers = fillSlots > 1 ? FillHelpers.shared(fillSlots) : null;
+    boolean filling = false;
     try {
       FileSystem fs = Fs.of(o, Fs.fromBytes(conf));
       try (ShardWriter w = new ShardWriter(fs, o, FileFormat.parse(format), attempt, s -> {
         shardsDone.add(1);
         bytesDone.add(s.bytes());
-      })) {
+      }, ShardWriter.CHUNK_BYTES, helpers)) {
+        if (helpers != null) {
+          helpers.enter();
+          filling = true;
+        }
         for (Plan.Task task : groups.get(split.index())) {
           for (Plan.Shard s : task.shards()) {
             Initializer init = inits.computeIfAbsent(s.tensor(), i -> recipes.get(i).resolve());
@@ -103,10 +113,18 @@ final class ShardJob extends RDD<Receipt> {
             w.submit(init, s, inject);
           }
         }
+        if (filling) {
+          filling = false;
+          helpers.exit(); // this thread only waits for the last file now: its core is free for another task's fill
+        }
         return CollectionConverters.asScala(w.finish().iterator());
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e.getMessage(), e);
+    } finally {
+      if (filling) {
+        helpers.exit();
+      }
     }
   }
 

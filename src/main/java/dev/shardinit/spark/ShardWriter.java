@@ -38,6 +38,10 @@ import org.apache.hadoop.fs.Path;
  * task: 16 MiB of chunks, or (Arrow not on local files) two buffers the size of the largest shard; either is
  * reused from shard to shard and from task to task ({@link ShardBuffers}).
  *
+ * <p>Where the executor has a core that none of the job's tasks fills on (the other tasks have ended, or there
+ * are fewer tasks than cores), the back half of each chunk is filled on it ({@link FillHelpers}); the values
+ * and their statistics do not change.
+ *
  * <p>{@link #close} does not return before the writer thread has stopped, so a task never ends (and the
  * driver never cleans up) while one of its files is still being written.
  */
@@ -55,6 +59,7 @@ public final class ShardWriter implements Closeable {
   private final ExecutorService writer;
   private final ChunkStream.Pool chunks;
   private final boolean streams;
+  private final FillHelpers helpers; // null: this thread fills alone
   private final ByteBuffer[] buffers = new ByteBuffer[2];
   private final Future<?>[] inFlight = new Future<?>[2];
   private final List<Future<Receipt>> pending = new ArrayList<>();
@@ -65,17 +70,21 @@ public final class ShardWriter implements Closeable {
   /** @param onCommitted called on the writer thread after each shard's file is in place */
   public ShardWriter(FileSystem fs, Path out, FileFormat format, String attempt,
       java.util.function.Consumer<Plan.Shard> onCommitted) {
-    this(fs, out, format, attempt, onCommitted, CHUNK_BYTES);
+    this(fs, out, format, attempt, onCommitted, CHUNK_BYTES, null);
   }
 
-  /** @param chunkBytes the chunk size of streamed shards (tests: any multiple of 8) */
+  /**
+   * @param chunkBytes the chunk size of streamed shards (tests: any multiple of 8)
+   * @param helpers    idle cores a streamed shard's chunks may be filled on in part, or null
+   */
   ShardWriter(FileSystem fs, Path out, FileFormat format, String attempt,
-      java.util.function.Consumer<Plan.Shard> onCommitted, int chunkBytes) {
+      java.util.function.Consumer<Plan.Shard> onCommitted, int chunkBytes, FillHelpers helpers) {
     if (chunkBytes < 8 || chunkBytes % 8 != 0) {
       throw new IllegalArgumentException("chunk size must be a positive multiple of 8, got " + chunkBytes);
     }
     this.chunks = new ChunkStream.Pool(CHUNKS, chunkBytes);
     this.streams = streams(format, fs instanceof LocalFs);
+    this.helpers = helpers;
     this.onCommitted = onCommitted;
     this.fs = fs;
     this.out = out;
@@ -163,7 +172,7 @@ public final class ShardWriter implements Closeable {
         long j = Math.min(s.end(), i + perChunk);
         ByteBuffer chunk = values.take();
         chunk.limit(Math.toIntExact((j - i) * dt.bytes()));
-        fill(init, i, j, chunk, acc, scratch);
+        fillChunk(init, i, j, chunk, acc, scratch);
         if (!values.put(chunk.flip())) {
           return; // the writer stopped: finish() reports why
         }
@@ -197,6 +206,60 @@ public final class ShardWriter implements Closeable {
       int from = values.position();
       init.fill(i, Math.min(end, i + SLICE), values, scratch);
       acc.add(values.duplicate().flip().position(from));
+    }
+  }
+
+  /**
+   * Fills elements [start, end) into {@code chunk} from its position (0) and adds them to {@code acc}: the back
+   * half (from a slice boundary) on a borrowed core when one is idle, the rest here. The borrowed part is added
+   * to the statistics here, after this thread's part, slice by slice as if this thread had filled it.
+   */
+  private void fillChunk(Initializer init, long start, long end, ByteBuffer chunk, Stats.Accumulator acc,
+      Scratch scratch) throws IOException {
+    long mid = start + (end - start) / 2 / SLICE * SLICE;
+    Future<?> help = null;
+    if (helpers != null && mid > start) {
+      ByteBuffer back = chunk.duplicate().position(Math.toIntExact((mid - start) * init.target().dtype().bytes()));
+      help = helpers.tryLend(() -> init.fill(mid, end, back, HELPER_SCRATCH.get()));
+    }
+    if (help == null) {
+      fill(init, start, end, chunk, acc, scratch);
+      return;
+    }
+    fill(init, start, mid, chunk, acc, scratch);
+    awaitHelp(help);
+    int bytes = init.target().dtype().bytes();
+    for (long k = mid; k < end; k += SLICE) {
+      int from = Math.toIntExact((k - start) * bytes);
+      acc.add(chunk.duplicate().limit(Math.toIntExact((Math.min(end, k + SLICE) - start) * bytes)).position(from));
+    }
+    chunk.position(Math.toIntExact((end - start) * bytes));
+  }
+
+  private static final ThreadLocal<Scratch> HELPER_SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+  /**
+   * Waits for a borrowed core's part of a chunk, through interrupts: it writes into this task's chunk, which must
+   * not go back to the pool before it is done. An interrupt is then reported as one.
+   */
+  private static void awaitHelp(Future<?> help) throws IOException {
+    boolean interrupted = false;
+    while (true) {
+      try {
+        help.get();
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      } catch (ExecutionException e) {
+        if (interrupted) {
+          Thread.currentThread().interrupt();
+        }
+        throw rethrown(e);
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while filling a shard");
     }
   }
 
@@ -254,18 +317,23 @@ public final class ShardWriter implements Closeable {
       Thread.currentThread().interrupt();
       throw new InterruptedIOException("interrupted while waiting for a shard's file");
     } catch (ExecutionException e) {
-      Throwable c = e.getCause();
-      if (c instanceof IOException) {
-        throw (IOException) c;
-      }
-      if (c instanceof RuntimeException) {
-        throw (RuntimeException) c;
-      }
-      if (c instanceof Error) {
-        throw (Error) c;
-      }
-      throw new IOException(c);
+      throw rethrown(e);
     }
+  }
+
+  /** The failure of a task run on another thread, as this thread's (an IOException if it was none of these). */
+  private static IOException rethrown(ExecutionException e) {
+    Throwable c = e.getCause();
+    if (c instanceof IOException) {
+      return (IOException) c;
+    }
+    if (c instanceof RuntimeException) {
+      throw (RuntimeException) c;
+    }
+    if (c instanceof Error) {
+      throw (Error) c;
+    }
+    return new IOException(c);
   }
 
   /** Writes a file at the path it is given. */

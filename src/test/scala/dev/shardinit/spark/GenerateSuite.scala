@@ -179,6 +179,28 @@ class GenerateSuite extends SparkSuiteBase {
     assert(manifest(out).path("file_format").asText == "arrow")
   }
 
+  test("a job of fewer tasks than cores lends its task the idle core: values equal the core library's") {
+    val job = dir("lend").resolve("job.yaml")
+    Files.createDirectories(job.getParent)
+    Files.writeString(job, """seed: 7
+      |tensors:
+      |  - {name: a, shape: [600, 1000], init: normal_, args: {std: 0.02}}
+      |  - {name: b, shape: [512, 512], dtype: bfloat16, init: trunc_normal_}
+      |""".stripMargin)
+    val out = dir("lend").resolve("out")
+    val lentBefore = FillHelpers.shared(spark.sparkContext.defaultParallelism).lent()
+    val r = cli("generate", job.toString, "--out", out.toString, "--partitions", "1")
+    assert(r.code == 0, r.err)
+    // one task, two cores: each tensor is one shard in one chunk of two slices or more, so each chunk is split
+    assert(FillHelpers.shared(spark.sparkContext.defaultParallelism).lent() - lentBefore == 2)
+    val spec = JobSpec.load(job)
+    for (t <- manifest(out).path("tensors").elements().asScala) {
+      val name = t.path("name").asText
+      val want = TestSupport.bytes(spec.tensors().asScala.find(_.name() == name).get.resolve(spec.seed()).fillAll())
+      assert(java.util.Arrays.equals(tensorBytes(out, t, FileFormat.PARQUET), want), name)
+    }
+  }
+
   test("a run that fails while another task is still writing leaves nothing behind, not even later") {
     // task 0 fails at its second 16 MiB shard; the other task has most of its 32 still to write then
     val out = dir("fault-sibling")

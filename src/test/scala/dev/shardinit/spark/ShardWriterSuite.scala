@@ -50,7 +50,7 @@ class ShardWriterSuite extends AnyFunSuite {
       assert(shards.size >= 3)
       val d = tmp()
       val committed = new java.util.concurrent.ConcurrentLinkedQueue[Plan.Shard]()
-      val w = new ShardWriter(wfs, p(d.resolve("out")), format, "attempt-1", s => committed.add(s), chunk)
+      val w = new ShardWriter(wfs, p(d.resolve("out")), format, "attempt-1", s => committed.add(s), chunk, null)
       val receipts = try {
         shards.foreach(s => w.submit(i, s, false))
         w.finish().asScala.toSeq
@@ -68,6 +68,59 @@ class ShardWriterSuite extends AnyFunSuite {
       val names = Files.walk(d.resolve("out")).iterator().asScala.map(_.getFileName.toString).toSeq
       assert(!names.exists(ShardWriter.isTemp))
     }
+  }
+
+  // A borrowed core fills the back half of each chunk of two slices or more (from a slice boundary): shards of
+  // 300,000 values, in one 4 MiB chunk each, or in 1 MiB chunks (float64: 2 slices, so a shard's chunks split
+  // more than once; float32: its second chunk is too short to split). The bytes and the statistics must not
+  // change.
+  for (format <- FileFormat.values().toSeq; chunk <- Seq(1 << 20, ShardWriter.CHUNK_BYTES);
+       dt <- Seq(Dtype.FLOAT32, Dtype.BFLOAT16, Dtype.FLOAT64)) {
+    test(s"$format $dt in chunks of $chunk bytes, half filled on a borrowed core: files and receipts unchanged") {
+      val i = Init.normal(Target.of("layers.1.w", Array(37L, 30001L), dt, 42L), 0.0, 1.0)
+      val shards = Plan.of(java.util.List.of(i), 300000L * dt.bytes, format.extension()).tensors().get(0).shards()
+        .asScala.toSeq
+      val d = tmp()
+      val helpers = new FillHelpers(2)
+      val w = new ShardWriter(fs, p(d.resolve("out")), format, "attempt-1", _ => (), chunk, helpers)
+      val receipts = try {
+        shards.foreach(s => w.submit(i, s, false))
+        w.finish().asScala.toSeq
+      } finally w.close()
+      val perChunk = chunk / dt.bytes
+      val splits = shards.map { s =>
+        (s.start() until s.end() by perChunk).count(c => math.min(s.end() - c, perChunk) >= 2 * ShardWriter.SLICE)
+      }.sum
+      assert(splits >= 4 && helpers.lent() == splits)
+      for ((s, r) <- shards.zip(receipts)) {
+        val ref = d.resolve("ref-" + s.start())
+        val st = reference(i, s, format, p(ref))
+        val got = d.resolve("out").resolve(s.path())
+        assert(java.util.Arrays.equals(Files.readAllBytes(got), Files.readAllBytes(ref)), s"shard ${s.start()}")
+        assert((r.crc32c, r.min, r.max, r.mean, r.std) == (st.crc32c, st.min, st.max, st.mean, st.std))
+      }
+    }
+  }
+
+  test("cores are lent only while fewer than the executor's are busy, and come back when the work ends") {
+    val h = new FillHelpers(2)
+    h.enter()
+    h.enter()
+    assert(h.tryLend(() => ()) == null) // both cores fill for tasks
+    h.exit()
+    val gate = new java.util.concurrent.CountDownLatch(1)
+    val lent = h.tryLend(() => gate.await())
+    assert(lent != null)
+    assert(h.tryLend(() => ()) == null) // the one idle core is lent out
+    gate.countDown()
+    lent.get(10, TimeUnit.SECONDS)
+    val deadline = System.nanoTime() + 10000000000L
+    var again: java.util.concurrent.Future[_] = null
+    while (again == null && System.nanoTime() < deadline) again = h.tryLend(() => ()) // freed after the work ran
+    assert(again != null)
+    again.get(10, TimeUnit.SECONDS)
+    h.exit()
+    assert(h.lent() == 2)
   }
 
   test("streamed Arrow: final metadata of another length than the provisional fails the write, leaving no file") {
@@ -92,7 +145,7 @@ class ShardWriterSuite extends AnyFunSuite {
     val shards = Plan.of(java.util.List.of(i), 300000, ".parquet").tensors().get(0).shards().asScala
     val d = tmp()
     Files.write(d.resolve("out"), Array[Byte](1)) // a file where the output directory should be
-    val w = new ShardWriter(fs, p(d.resolve("out")), FileFormat.PARQUET, "attempt-1", _ => (), 4104)
+    val w = new ShardWriter(fs, p(d.resolve("out")), FileFormat.PARQUET, "attempt-1", _ => (), 4104, null)
     val e = try {
       val pool = Executors.newSingleThreadExecutor()
       // 73 chunks a shard, 4 in the pool: only chunks the stopped writer gives back let the fill go on; the
@@ -111,7 +164,7 @@ class ShardWriterSuite extends AnyFunSuite {
     val i = init(Dtype.BFLOAT16)
     val s = Plan.of(java.util.List.of(i), 300000, ".parquet").tensors().get(0).shards().get(0)
     val d = tmp()
-    val w = new ShardWriter(fs, p(d.resolve("out")), FileFormat.PARQUET, "attempt-7", _ => (), 4104)
+    val w = new ShardWriter(fs, p(d.resolve("out")), FileFormat.PARQUET, "attempt-7", _ => (), 4104, null)
     val e = try {
       w.submit(i, s, true)
       intercept[java.io.IOException](w.finish())
@@ -129,7 +182,7 @@ class ShardWriterSuite extends AnyFunSuite {
     val shards = Plan.of(java.util.List.of(i), 300000, ".parquet").tensors().get(0).shards()
     val d = tmp()
     val committed = new java.util.concurrent.ConcurrentLinkedQueue[Plan.Shard]()
-    val w = new ShardWriter(fs, p(d.resolve("out")), FileFormat.PARQUET, "attempt-3", s => committed.add(s), 4104)
+    val w = new ShardWriter(fs, p(d.resolve("out")), FileFormat.PARQUET, "attempt-3", s => committed.add(s), 4104, null)
     val e = try {
       w.submit(i, shards.get(0), true)
       Thread.sleep(1000) // ample time for the writer to write shard 0's 300 KB and fail
