@@ -87,10 +87,15 @@ final class ParquetShards {
    */
   static final int IO_BUFFER_BYTES = 1 << 20;
 
-  /** Hadoop's default settings, parsed once; every call gets its own copy. */
-  private static final Configuration DEFAULTS = loaded();
-
   private ParquetShards() {}
+
+  /**
+   * Hadoop's default settings, parsed once, on first use: reading, and compressed writes, need them; writing
+   * uncompressed files does not, and a job's JVM then parses Hadoop's XML resources once less.
+   */
+  private static final class Defaults {
+    static final Configuration CONF = loaded();
+  }
 
   private static Configuration loaded() {
     Configuration c = new Configuration();
@@ -100,7 +105,7 @@ final class ParquetShards {
 
   /** A Hadoop Configuration with default settings (a copy: parquet-java may keep or change it). */
   static Configuration conf() {
-    return new Configuration(DEFAULTS);
+    return new Configuration(Defaults.CONF);
   }
 
   /** The element column's type for a dtype. */

@@ -203,7 +203,7 @@ public final class Warmup {
   public static final String RECORDING = "shardinit.cds.recording";
 
   private static void otherFormats(Plan plan, FileFormat format, java.nio.file.Path dir) throws IOException {
-    FileSystem fs = Fs.local(new Configuration());
+    FileSystem fs = Fs.local(new Configuration(false)); // no XML to parse: a local FS needs no settings
     Dtype dt = plan.tensors().isEmpty() ? Dtype.FLOAT32 : plan.tensors().get(0).init().target().dtype();
     ByteBuffer b = ByteBuffer.allocate(4096 * dt.bytes()).order(ByteOrder.LITTLE_ENDIAN);
     for (FileFormat other : FileFormat.values()) {
@@ -222,7 +222,7 @@ public final class Warmup {
    */
   private static void fill(Plan plan, FileFormat format, Set<String> seen, java.nio.file.Path dir)
       throws IOException {
-    FileSystem fs = Fs.local(new Configuration());
+    FileSystem fs = Fs.local(new Configuration(false)); // no XML to parse: a local FS needs no settings
     int file = 0;
     for (Plan.TensorPlan tp : plan.tensors()) {
       Initializer init = tp.init();
