@@ -216,10 +216,11 @@ public final class ShardWriter implements Closeable {
    */
   private void fillChunk(Initializer init, long start, long end, ByteBuffer chunk, Stats.Accumulator acc,
       Scratch scratch) throws IOException {
+    int bytes = init.target().dtype().bytes();
     long mid = start + (end - start) / 2 / SLICE * SLICE;
     Future<?> help = null;
     if (helpers != null && mid > start) {
-      ByteBuffer back = chunk.duplicate().position(Math.toIntExact((mid - start) * init.target().dtype().bytes()));
+      ByteBuffer back = chunk.duplicate().position(Math.toIntExact((mid - start) * bytes));
       help = helpers.tryLend(() -> init.fill(mid, end, back, HELPER_SCRATCH.get()));
     }
     if (help == null) {
@@ -228,7 +229,6 @@ public final class ShardWriter implements Closeable {
     }
     fill(init, start, mid, chunk, acc, scratch);
     awaitHelp(help);
-    int bytes = init.target().dtype().bytes();
     for (long k = mid; k < end; k += SLICE) {
       int from = Math.toIntExact((k - start) * bytes);
       acc.add(chunk.duplicate().limit(Math.toIntExact((Math.min(end, k + SLICE) - start) * bytes)).position(from));

@@ -129,7 +129,7 @@ public final class Warmup {
       }
     }
     try {
-      if (new SparkConf().get("spark.master", "local[*]").startsWith("local")) {
+      if (localMaster()) {
         SparkHadoopUtil.get().conf().size();
       }
     } catch (LinkageError | RuntimeException e) {
@@ -172,7 +172,7 @@ public final class Warmup {
    * streamed, else two shard buffers per core, as many as the shards need; no more than half the heap.
    */
   private static void buffers(Plan plan, boolean streamed) {
-    if (!new SparkConf().get("spark.master", "local[*]").startsWith("local")) {
+    if (!localMaster()) {
       return;
     }
     long largest = 0;
@@ -192,6 +192,11 @@ public final class Warmup {
       return;
     }
     ShardBuffers.prepare(count, (int) largest);
+  }
+
+  /** Whether this JVM runs the tasks: Spark's master (from the system properties, as Spark reads it) is local. */
+  private static boolean localMaster() {
+    return new SparkConf().get("spark.master", "local[*]").startsWith("local");
   }
 
   /**
