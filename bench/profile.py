@@ -41,8 +41,8 @@ def events(jfr, name):
 def group(thread):
     if re.match(r"C[12] CompilerThread", thread):
         return "JIT compilers"
-    if thread.startswith("Executor task launch"):
-        return "tasks (fill, statistics)"
+    if thread.startswith("Executor task launch") or thread.startswith("shardinit-fill-helper"):
+        return "tasks (fill, statistics)"  # a task's own thread, or an idle core lent to it (FillHelpers)
     if thread.startswith("shardinit-writer"):
         return "writers (encode, write)"
     if thread == "main":
