@@ -10,15 +10,14 @@ import scala.jdk.CollectionConverters._
 /**
  * docs/reference/shardinit_rng.py re-implements docs/RNG.md in Python from the document alone. This suite
  * asks it for element ranges of every initializer in every dtype and requires the Java library's bytes to be
- * identical, so the specification, the reference and the library cannot drift apart. Needs python3 with
- * numpy (present on the project's machines); cancelled, not passed, without them.
+ * identical, so the specification, the reference and the library cannot drift apart. Runs the project's
+ * Python (.venv, with numpy, made by .ci/run); without it the suite fails.
  */
 class ReferenceImplementationSuite extends AnyFunSuite {
   private val script = new File("docs/reference/shardinit_rng.py")
 
-  private def pythonReady: Boolean =
-    try new ProcessBuilder("python3", "-c", "import numpy").start().waitFor() == 0
-    catch { case _: java.io.IOException => false }
+  /** The project's Python (.ci/run makes it, with numpy): a missing one fails the suite, it is not skipped. */
+  private val python = new File(".venv/bin/python")
 
   private val cases: Seq[(String, Seq[Long], Map[String, Any])] = Seq(
     ("uniform_", Seq(7L, 9L), Map("a" -> -2.5, "b" -> 0.5)),
@@ -47,9 +46,9 @@ class ReferenceImplementationSuite extends AnyFunSuite {
   }
 
   test("the Python reference written from docs/RNG.md gives the library's bits for every initializer and dtype") {
-    assume(script.isFile, s"$script is missing")
-    assume(pythonReady, "python3 with numpy is not available")
-    val proc = new ProcessBuilder("python3", script.getPath, "batch").redirectErrorStream(true).start()
+    assert(script.isFile, s"$script is missing")
+    assert(python.canExecute, s"$python is missing: .ci/run creates the project's virtual environment")
+    val proc = new ProcessBuilder(python.getPath, script.getPath, "batch").redirectErrorStream(true).start()
     val in = new PrintWriter(new java.io.OutputStreamWriter(proc.getOutputStream, StandardCharsets.UTF_8))
     val out = new BufferedReader(new InputStreamReader(proc.getInputStream, StandardCharsets.UTF_8))
     var compared = 0

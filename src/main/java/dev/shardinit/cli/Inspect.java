@@ -1,18 +1,21 @@
 package dev.shardinit.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.shardinit.spark.Progress;
+import dev.shardinit.format.FileEntry;
+import dev.shardinit.format.Manifest;
+import dev.shardinit.format.TensorEntry;
+import dev.shardinit.plan.ByteSize;
 import java.io.PrintWriter;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.Callable;
-import org.apache.hadoop.conf.Configuration;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "inspect", mixinStandardHelpOptions = true,
-    description = "Prints a checkpoint's tensors: shape, dtype, init, gain, fans, size, files.")
+    description = {"Prints a checkpoint's tensors: shape, dtype, init, gain, fans, size, files.",
+        "Checks the manifest first (not the files: see verify) and exits 1 when it is inconsistent."})
 final class Inspect implements Callable<Integer> {
   @Spec
   CommandSpec cs;
@@ -22,39 +25,45 @@ final class Inspect implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Checkpoint c = Checkpoint.open(dir, new Configuration());
+    Checkpoint c = Checkpoint.open(dir, Sessions.hadoopConfiguration());
+    Manifest m = c.manifest();
     PrintWriter o = cs.commandLine().getOut();
     Table t = new Table("tensor", "shape", "dtype", "init", "gain", "fan_in", "fan_out", "std/bound", "size", "files");
     long total = 0;
-    long files = 0;
     long params = 0;
-    for (JsonNode n : c.tensors()) {
+    for (TensorEntry n : m.tensors()) {
       long bytes = 0;
-      for (JsonNode f : Checkpoint.files(n)) {
-        bytes += f.path("bytes").asLong();
+      for (FileEntry f : n.files()) {
+        bytes += f.bytes();
       }
       total += bytes;
-      files += n.path("files").size();
-      params += n.path("numel").asLong();
-      String spread = n.has("std") ? "std " + num(n.get("std")) : n.has("bound") ? "bound " + num(n.get("bound")) : "-";
-      if (n.has("std") && n.has("bound")) {
-        spread = "bound " + num(n.get("bound"));
-      }
-      t.row(n.path("name").asText(), Arrays.toString(Checkpoint.shape(n)), n.path("dtype").asText(),
-          n.path("init").path("fn").asText() + Checkpoint.args(n), n.has("gain") ? num(n.get("gain")) : "-",
-          n.has("fan_in") ? n.get("fan_in").asText() : "-", n.has("fan_out") ? n.get("fan_out").asText() : "-",
-          spread, Progress.size(bytes), Integer.toString(n.path("files").size()));
+      params += n.numel();
+      String spread = n.bound() != null ? "bound " + num(n.bound()) : n.std() != null ? "std " + num(n.std()) : "-";
+      t.row(n.name(), Arrays.toString(n.shape()), n.dtype().id(), n.fn() + n.args(),
+          n.gain() == null ? "-" : num(n.gain()), n.fanIn() == null ? "-" : n.fanIn().toString(),
+          n.fanOut() == null ? "-" : n.fanOut().toString(), spread, ByteSize.show(bytes),
+          Integer.toString(n.files().size()));
     }
     t.print(o);
     o.printf("%d tensors, %,d parameters, %d files, %s; seed %d, format %s, spec version %s%n",
-        c.manifest.path("tensors").size(), params, files, Progress.size(total), c.seed(), c.fileFormat(),
-        c.manifest.path("spec_version").asText());
+        m.tensors().size(), params, m.fileCount(), ByteSize.show(total), m.seed(), m.fileFormat().id(),
+        m.specVersion());
     o.flush();
-    return 0;
+    List<String> problems = c.problems();
+    if (problems.isEmpty()) {
+      return 0;
+    }
+    PrintWriter err = cs.commandLine().getErr();
+    for (String p : problems) {
+      err.println("shardinit: inspect: " + p);
+    }
+    err.println("shardinit: inspect: the manifest of " + dir + " is inconsistent (" + problems.size()
+        + " problem(s)); `shardinit verify " + dir + "` also checks the files");
+    err.flush();
+    return Main.FAILED;
   }
 
-  private static String num(JsonNode v) {
-    double d = v.asDouble();
+  private static String num(double d) {
     return d == Math.rint(d) && Math.abs(d) < 1e9 ? Long.toString((long) d) : Double.toString(d);
   }
 }

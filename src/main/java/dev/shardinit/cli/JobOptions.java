@@ -5,7 +5,9 @@ import dev.shardinit.init.Dtype;
 import dev.shardinit.init.Initializer;
 import dev.shardinit.plan.Plan;
 import dev.shardinit.spec.JobSpec;
+import dev.shardinit.spec.SpecException;
 import dev.shardinit.spec.TensorSpec;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,6 +42,9 @@ final class JobOptions {
       try {
         s = s.withDtype(Dtype.parse(dtype));
       } catch (IllegalArgumentException e) {
+        if (e instanceof SpecException) {
+          throw e;
+        }
         throw new CliError("--dtype: " + e.getMessage());
       }
     }
@@ -58,12 +63,32 @@ final class JobOptions {
     }
   }
 
+  /** Prints the warnings torch would give for the spec's initializers, one line each. */
+  void warn(JobSpec s, PrintWriter err) {
+    for (String w : s.warnings()) {
+      err.println("shardinit: warning: " + job + ": " + w);
+    }
+    err.flush();
+  }
+
+  /**
+   * The plan of the spec at the shard size; a tensor whose name the checkpoint layout cannot hold is a spec
+   * error naming it, and a plan of too many files an error of the shard size.
+   */
   Plan plan(JobSpec s) {
     long bytes = Sizes.parse("--shard-size", shardSize);
     List<Initializer> inits = new ArrayList<>();
     for (TensorSpec t : s.tensors()) {
       inits.add(t.resolve(s.seed()));
     }
-    return Plan.of(inits, bytes, FileFormat.parse(s.format()).extension());
+    try {
+      return Plan.of(inits, bytes, FileFormat.parse(s.format()).extension());
+    } catch (Plan.NameException e) {
+      TensorSpec t = s.tensors().get(e.tensor());
+      throw new SpecException(s.file(), List.of(SpecException.label(t.location(), t.name()) + ": name: "
+          + e.getMessage()));
+    } catch (Plan.TooManyFilesException e) {
+      throw new CliError("--shard-size: " + e.getMessage());
+    }
   }
 }

@@ -2,7 +2,7 @@ package dev.shardinit.cli;
 
 import dev.shardinit.init.Initializer;
 import dev.shardinit.plan.Plan;
-import dev.shardinit.spark.Progress;
+import dev.shardinit.plan.ByteSize;
 import dev.shardinit.spec.JobSpec;
 import java.io.PrintWriter;
 import java.util.Arrays;
@@ -25,18 +25,19 @@ final class PlanCommand implements Callable<Integer> {
   public Integer call() {
     JobSpec spec = job.spec();
     Plan plan = job.plan(spec);
+    job.warn(spec, cs.commandLine().getErr());
     PrintWriter o = cs.commandLine().getOut();
     Table t = new Table("tensor", "shape", "dtype", "init", "shards", "bytes", "first file");
     for (Plan.TensorPlan tp : plan.tensors()) {
       Initializer i = tp.init();
       t.row(i.target().name(), Arrays.toString(i.target().shape()), i.target().dtype().id(), i.fn(),
-          Integer.toString(tp.shards().size()), Progress.size(tp.bytes()),
+          Integer.toString(tp.shards().size()), ByteSize.show(tp.bytes()),
           tp.shards().isEmpty() ? "-" : tp.shards().get(0).path());
     }
     t.print(o);
     o.printf("%d tensors, %d files, %d tasks, %s of values; seed %d, format %s, shard size %s%n",
-        plan.tensors().size(), plan.shardCount(), plan.tasks().size(), Progress.size(plan.totalBytes()),
-        spec.seed(), spec.format(), Progress.size(plan.shardBytes()));
+        plan.tensors().size(), plan.shardCount(), plan.tasks().size(), ByteSize.show(plan.totalBytes()),
+        spec.seed(), spec.format(), ByteSize.show(plan.shardBytes()));
     o.flush();
     return 0;
   }

@@ -1,8 +1,10 @@
 package dev.shardinit.cli;
 
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkConf;
 import org.apache.spark.SparkContext;
 import org.apache.spark.sql.SparkSession;
+import scala.Tuple2;
 
 /**
  * The Spark context of a command: the active session's if there is one (tests, notebooks), else a new
@@ -10,6 +12,12 @@ import org.apache.spark.sql.SparkSession;
  * costs about two more seconds of start-up on a 2-core machine.
  */
 final class Sessions {
+  /**
+   * How often executors report running tasks' counters to the driver (Spark's default is 10 s): the progress
+   * line moves at this pace. Set only when the user's configuration does not set it.
+   */
+  static final String HEARTBEAT = "1s";
+
   private Sessions() {}
 
   /** A context and whether this command created it (and so must stop it). */
@@ -30,10 +38,33 @@ final class Sessions {
     }
   }
 
+  private static SparkSession active() {
+    return SparkSession.getActiveSession().isDefined() ? SparkSession.getActiveSession().get()
+        : SparkSession.getDefaultSession().isDefined() ? SparkSession.getDefaultSession().get() : null;
+  }
+
+  /**
+   * The Hadoop configuration the command's Spark context will have, before it starts (so the output can be
+   * checked and claimed first): the active session's, else Hadoop's defaults with every {@code spark.hadoop.*}
+   * setting of the Spark configuration, as Spark builds it.
+   */
+  static Configuration hadoopConfiguration() {
+    SparkSession s = active();
+    if (s != null) {
+      return s.sparkContext().hadoopConfiguration();
+    }
+    Configuration c = new Configuration();
+    for (Tuple2<String, String> kv : new SparkConf().getAll()) {
+      if (kv._1().startsWith("spark.hadoop.")) {
+        c.set(kv._1().substring("spark.hadoop.".length()), kv._2());
+      }
+    }
+    return c;
+  }
+
   /** With no master configured (plain java, not spark-submit) the job runs on embedded local[*]. */
   static Handle open(String appName) {
-    SparkSession active = SparkSession.getActiveSession().isDefined() ? SparkSession.getActiveSession().get()
-        : SparkSession.getDefaultSession().isDefined() ? SparkSession.getDefaultSession().get() : null;
+    SparkSession active = active();
     if (active != null) {
       return new Handle(active.sparkContext(), false);
     }
@@ -43,6 +74,7 @@ final class Sessions {
     }
     conf.setAppName(appName);
     conf.setIfMissing("spark.ui.enabled", "false");
+    conf.setIfMissing("spark.executor.heartbeatInterval", HEARTBEAT);
     return new Handle(new SparkContext(conf), true);
   }
 }

@@ -132,7 +132,7 @@ final class ArrowShards {
       ArrowBuf rowOffsets = offsets.getDataBuffer();
       ArrowBuf listOffsets = list.getOffsetBuffer();
       ArrowBuf childData = child.getDataBuffer();
-      FSDataOutputStream stream = s.fs.create(s.path, false, ParquetShards.IO_BUFFER_BYTES);
+      FSDataOutputStream stream = s.sink.create();
       created = true;
       FsWriteChannel channel = new FsWriteChannel(stream);
       try (ArrowFileWriter w = new ArrowFileWriter(root, null, channel)) {
@@ -173,7 +173,7 @@ final class ArrowShards {
       ok = true;
     } finally {
       if (!ok && created) {
-        ParquetShards.deleteQuietly(s.fs, s.path);
+        s.sink.discard();
       }
     }
   }

@@ -81,13 +81,40 @@ final class ParquetShards {
   private static final VarHandle INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
   private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
-  /**
-   * The buffer size asked for when creating a file. Hadoop's default (io.file.buffer.size, 4 KiB) makes the
-   * local file system's checksummed stream issue a write per few KiB, which more than halves its throughput.
-   */
-  static final int IO_BUFFER_BYTES = 1 << 20;
-
   private ParquetShards() {}
+
+  /**
+   * parquet-java's writer field that collects a column chunk's encodings, for the footer. It is a HashSet of enum
+   * constants, whose iteration order follows their identity hash codes, which differ from process to process
+   * (apache/parquet-java#3215): the same values gave files that differed in two footer bytes from one JVM to the
+   * next. {@link #startColumn} replaces it, after each startColumn, by an EnumSet, which lists them in declaration
+   * order everywhere. Null if a parquet-java version has no such field (the cross-process test then says whether
+   * its files are still the same everywhere).
+   */
+  private static final java.lang.reflect.Field ENCODINGS = encodingsField();
+
+  private static java.lang.reflect.Field encodingsField() {
+    try {
+      java.lang.reflect.Field f = ParquetFileWriter.class.getDeclaredField("currentEncodings");
+      f.setAccessible(true);
+      return f;
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  /** Starts a column chunk whose footer entry lists its encodings in the same order in every process. */
+  static void startColumn(ParquetFileWriter w, ColumnDescriptor c, long values, CompressionCodecName codec)
+      throws IOException {
+    w.startColumn(c, values, codec);
+    if (ENCODINGS != null) {
+      try {
+        ENCODINGS.set(w, java.util.EnumSet.noneOf(Encoding.class));
+      } catch (IllegalAccessException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+  }
 
   /**
    * Hadoop's default settings, parsed once, on first use: reading, and compressed writes, need them; writing
@@ -163,7 +190,7 @@ final class ParquetShards {
   static void write(ShardFiles.Shard s, CompressionCodecName codec, long rowGroupBytes, int pageBytes)
       throws IOException {
     MessageType schema = schema(s.dtype);
-    FsOutputFile out = new FsOutputFile(s.fs, s.path);
+    SinkOutputFile out = new SinkOutputFile(s.sink);
     CodecFactory codecs = codec == CompressionCodecName.UNCOMPRESSED ? null : new CodecFactory(conf(), pageBytes);
     boolean ok = false;
     try {
@@ -188,17 +215,9 @@ final class ParquetShards {
       if (codecs != null) {
         codecs.release();
       }
-      if (!ok && out.created) {
-        deleteQuietly(s.fs, s.path);
+      if (!ok) {
+        s.sink.discard();
       }
-    }
-  }
-
-  static void deleteQuietly(FileSystem fs, Path p) {
-    try {
-      fs.delete(p, false);
-    } catch (IOException | RuntimeException e) {
-      // the original failure is what matters
     }
   }
 
@@ -330,7 +349,7 @@ final class ParquetShards {
     private void offsetChunk(int from, int to, long element) throws IOException {
       PrimitiveType type = offCol.getPrimitiveType();
       int perPage = Math.max(1, Math.min(PAGE_ROW_LIMIT, pageBytes / Long.BYTES));
-      w.startColumn(offCol, to - from, codec);
+      startColumn(w, offCol, to - from, codec);
       long offset = s.start + element;
       for (int r = from; r < to; ) {
         int n = Math.min(perPage, to - r);
@@ -354,7 +373,7 @@ final class ParquetShards {
     private void valuesChunk(int from, int to, long elements) throws IOException {
       PrimitiveType type = valCol.getPrimitiveType();
       long[] lengths = s.lengths;
-      w.startColumn(valCol, elements, codec);
+      startColumn(w, valCol, elements, codec);
       boolean chunkNaN = false;
       for (int r = from; r < to; ) {
         int end = r;
@@ -624,22 +643,17 @@ final class ParquetShards {
     }
   }
 
-  /** An output file created through the given FileSystem, never overwriting. */
-  private static final class FsOutputFile implements OutputFile {
-    private final FileSystem fs;
-    private final Path path;
-    boolean created;
+  /** parquet-java's view of a {@link FileSink}. */
+  private static final class SinkOutputFile implements OutputFile {
+    private final FileSink sink;
 
-    FsOutputFile(FileSystem fs, Path path) {
-      this.fs = fs;
-      this.path = path;
+    SinkOutputFile(FileSink sink) {
+      this.sink = sink;
     }
 
     @Override
     public PositionOutputStream create(long blockSizeHint) throws IOException {
-      FSDataOutputStream out = fs.create(path, false, IO_BUFFER_BYTES);
-      created = true;
-      return HadoopStreams.wrap(out);
+      return HadoopStreams.wrap(sink.create());
     }
 
     @Override
@@ -659,7 +673,7 @@ final class ParquetShards {
 
     @Override
     public String getPath() {
-      return path.toString();
+      return sink.describe();
     }
   }
 

@@ -76,7 +76,9 @@ public final class ShardFiles {
       long[] pieceLengths, ShardSource values) throws IOException {
     Objects.requireNonNull(format, "format");
     Objects.requireNonNull(values, "values");
-    writeWithDefaults(Shard.checked(fs, path, dtype, start, pieceLengths, null, values, null), format);
+    Objects.requireNonNull(fs, "fs");
+    Objects.requireNonNull(path, "path");
+    writeWithDefaults(Shard.checked(FileSink.file(fs, path), dtype, start, pieceLengths, null, values, null), format);
   }
 
   /** {@link #write}'s settings: Parquet uncompressed with the default row group and page sizes; Arrow batches. */
@@ -118,19 +120,29 @@ public final class ShardFiles {
     }
   }
 
+  /**
+   * Encodes one shard file into {@code sink} as {@link #writeStreamed} writes it to a file: the same bytes for
+   * the same values and final metadata. Arrow needs the provisional metadata to be the final one here (no
+   * rewrite in place).
+   */
+  public static void encode(FileSink sink, FileFormat format, Dtype dtype, long start, long[] pieceLengths,
+      ShardSource values) throws IOException {
+    Objects.requireNonNull(format, "format");
+    Objects.requireNonNull(values, "values");
+    writeWithDefaults(Shard.checked(sink, dtype, start, pieceLengths, null, values, null), format);
+  }
+
   /** A checked write request: the values, from a buffer or streamed, and the metadata. */
   static final class Shard {
-    final FileSystem fs;
-    final Path path;
+    final FileSink sink;
     final Dtype dtype;
     final long start;
     final long[] lengths;
     /** The values in order, then the metadata. */
     final ShardSource source;
 
-    private Shard(FileSystem fs, Path path, Dtype dtype, long start, long[] lengths, ShardSource source) {
-      this.fs = fs;
-      this.path = path;
+    private Shard(FileSink sink, Dtype dtype, long start, long[] lengths, ShardSource source) {
+      this.sink = sink;
       this.dtype = dtype;
       this.start = start;
       this.lengths = lengths;
@@ -140,14 +152,15 @@ public final class ShardFiles {
     static Shard of(FileSystem fs, Path path, Dtype dtype, long start, long[] pieceLengths, ByteBuffer valuesLE,
         Map<String, String> metadata) {
       Objects.requireNonNull(valuesLE, "valuesLE");
-      return checked(fs, path, dtype, start, pieceLengths, valuesLE, null, metadata);
+      Objects.requireNonNull(fs, "fs");
+      Objects.requireNonNull(path, "path");
+      return checked(FileSink.file(fs, path), dtype, start, pieceLengths, valuesLE, null, metadata);
     }
 
     /** Exactly one of {@code valuesLE} and {@code source} is given. */
-    static Shard checked(FileSystem fs, Path path, Dtype dtype, long start, long[] pieceLengths,
+    static Shard checked(FileSink sink, Dtype dtype, long start, long[] pieceLengths,
         ByteBuffer valuesLE, ShardSource source, Map<String, String> metadata) {
-      Objects.requireNonNull(fs, "fs");
-      Objects.requireNonNull(path, "path");
+      Objects.requireNonNull(sink, "sink");
       Objects.requireNonNull(dtype, "dtype");
       Objects.requireNonNull(pieceLengths, "pieceLengths");
       if (start < 0) {
@@ -164,7 +177,7 @@ public final class ShardFiles {
         }
       }
       if (source != null) {
-        return new Shard(fs, path, dtype, start, pieceLengths.clone(), source);
+        return new Shard(sink, dtype, start, pieceLengths.clone(), source);
       }
       if ((long) valuesLE.remaining() != n * dtype.bytes()) {
         throw new IllegalArgumentException("pieces hold " + n + " " + dtype + " elements (" + n * dtype.bytes()
@@ -173,7 +186,7 @@ public final class ShardFiles {
       checkMetadata(metadata);
       ByteBuffer v = valuesLE.slice().order(ByteOrder.LITTLE_ENDIAN);
       Map<String, String> meta = metadata == null ? Map.of() : metadata;
-      return new Shard(fs, path, dtype, start, pieceLengths.clone(), new BufferSource(v, meta));
+      return new Shard(sink, dtype, start, pieceLengths.clone(), new BufferSource(v, meta));
     }
   }
 

@@ -31,9 +31,20 @@ public final class ByName {
 
   private ByName() {}
 
-  /** The canonical name (with trailing underscore) of {@code fn}, or an error listing the valid ones. */
+  /**
+   * The canonical name (with trailing underscore) of {@code fn}, or an error listing the valid ones. Accepted as
+   * {@link Dtype#parse} accepts dtypes: any case, surrounding blanks, with or without the trailing underscore,
+   * and with or without a {@code torch.nn.init.} (or {@code nn.init.}) prefix.
+   */
   public static String canonical(String fn) {
-    String c = fn.endsWith("_") ? fn : fn + "_";
+    String k = fn.trim().toLowerCase(java.util.Locale.ROOT);
+    for (String prefix : new String[] {"torch.nn.init.", "nn.init."}) {
+      if (k.startsWith(prefix)) {
+        k = k.substring(prefix.length());
+        break;
+      }
+    }
+    String c = k.endsWith("_") ? k : k + "_";
     if (!FUNCTIONS.containsKey(c)) {
       throw InitException.of("unknown init '%s'; use one of %s", fn, String.join(", ", new TreeSet<>(FUNCTIONS.keySet())));
     }

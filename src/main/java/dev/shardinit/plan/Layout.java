@@ -36,6 +36,31 @@ public final class Layout {
     return lengths;
   }
 
+  /** True when a piece starts at element {@code at} (or {@code at} is the end of the tensor). */
+  public static boolean isBoundary(long rowLength, long numel, long at) {
+    return at == numel || (at % rowLength) % PIECE_CAP == 0;
+  }
+
+  /** The number of pieces of {@code [start, end)}, which must lie on piece boundaries. */
+  public static long count(long rowLength, long start, long end) {
+    if (end <= start) {
+      return 0;
+    }
+    long firstRow = start - start % rowLength;
+    if (end <= firstRow + rowLength) {
+      return ceilDiv(end - start, PIECE_CAP);
+    }
+    long n = ceilDiv(firstRow + rowLength - start, PIECE_CAP);
+    long lastRow = end - 1 - (end - 1) % rowLength;
+    long fullRows = (lastRow - firstRow) / rowLength - 1;
+    n += fullRows * ceilDiv(rowLength, PIECE_CAP);
+    return n + ceilDiv(end - lastRow, PIECE_CAP);
+  }
+
+  private static long ceilDiv(long a, long b) {
+    return a / b + (a % b == 0 ? 0 : 1);
+  }
+
   /** The end of the piece that starts at {@code at}. */
   static long next(long rowLength, long at, long end) {
     long rowStart = at - at % rowLength;

@@ -19,6 +19,38 @@ import java.util.Set;
 public final class Plan {
   /** The default target size of a shard and of a task: 128 MiB. */
   public static final long DEFAULT_SHARD_BYTES = 128L << 20;
+  /** The most files a plan may have: beyond this the driver's memory, not the data, bounds the job. */
+  public static final long MAX_FILES = 1_000_000;
+  /** The longest directory name, in bytes, that common file systems (ext4, XFS, NTFS, APFS, HDFS) hold. */
+  public static final int MAX_NAME_BYTES = 255;
+
+  /**
+   * A tensor whose name the checkpoint layout cannot hold: its directory name is too long for a file system, or
+   * differs only in case from another tensor's (one directory on case-insensitive file systems).
+   */
+  public static final class NameException extends IllegalArgumentException {
+    private static final long serialVersionUID = 1L;
+    private final int tensor;
+
+    NameException(int tensor, String message) {
+      super(message);
+      this.tensor = tensor;
+    }
+
+    /** The index of the tensor, in plan order. */
+    public int tensor() {
+      return tensor;
+    }
+  }
+
+  /** A plan with more than {@link #MAX_FILES} files. */
+  public static final class TooManyFilesException extends IllegalArgumentException {
+    private static final long serialVersionUID = 1L;
+
+    TooManyFilesException(String message) {
+      super(message);
+    }
+  }
 
   private final List<TensorPlan> tensors;
   private final List<Task> tasks;
@@ -143,13 +175,23 @@ public final class Plan {
     if (shardBytes < 1) {
       throw new IllegalArgumentException("shard size must be positive, got " + shardBytes);
     }
+    long files = 0;
+    for (Initializer init : inits) {
+      files += shardCount(init, shardBytes);
+      if (files > MAX_FILES) {
+        throw new TooManyFilesException("the plan needs more than " + MAX_FILES + " files at a shard size of "
+            + shardBytes + " bytes; use a larger shard size");
+      }
+    }
+    List<String> names = new ArrayList<>(inits.size());
+    for (Initializer init : inits) {
+      names.add(init.target().name());
+    }
+    List<String> dirs = dirs(names);
     List<TensorPlan> tensors = new ArrayList<>();
-    Set<String> dirs = new HashSet<>();
-    dirs.add("manifest.json"); // the checkpoint's own file at the top level
     for (int t = 0; t < inits.size(); t++) {
       Initializer init = inits.get(t);
-      String dir = uniqueDir(init.target().name(), dirs);
-      tensors.add(new TensorPlan(t, init, dir, cut(t, init, dir, shardBytes, extension)));
+      tensors.add(new TensorPlan(t, init, dirs.get(t), cut(t, init, dirs.get(t), shardBytes, extension)));
     }
     List<Task> tasks = new ArrayList<>();
     List<Shard> current = new ArrayList<>();
@@ -171,6 +213,55 @@ public final class Plan {
     return new Plan(tensors, tasks, shardBytes);
   }
 
+  /**
+   * The directory of each tensor, in order ({@link #uniqueDir}), checked: at most {@link #MAX_NAME_BYTES} bytes,
+   * and no two that differ only in case.
+   *
+   * @throws NameException naming the first tensor whose directory fails a check
+   */
+  public static List<String> dirs(List<String> names) {
+    Set<String> taken = new HashSet<>();
+    taken.add("manifest.json"); // the checkpoint's own file at the top level
+    java.util.Map<String, Integer> folded = new java.util.HashMap<>();
+    folded.put("manifest.json", -1);
+    List<String> dirs = new ArrayList<>(names.size());
+    for (int t = 0; t < names.size(); t++) {
+      String dir = uniqueDir(names.get(t), taken);
+      if (dir.length() > MAX_NAME_BYTES) { // the sanitised name is ASCII: one byte a character
+        throw new NameException(t, "its directory name would be " + dir.length() + " bytes long; file systems "
+            + "hold at most " + MAX_NAME_BYTES + " (shorten the name)");
+      }
+      Integer other = folded.putIfAbsent(dir.toLowerCase(Locale.ROOT), t);
+      if (other != null) {
+        throw new NameException(t, "its directory '" + dir + "' differs only in case from "
+            + (other < 0 ? "the checkpoint's manifest.json" : "that of '" + names.get(other) + "'")
+            + "; they would be one directory on a case-insensitive file system (macOS, Windows)");
+      }
+      dirs.add(dir);
+    }
+    return dirs;
+  }
+
+  /** How many shards {@link #cut} makes of a tensor: the same arithmetic, without making them. */
+  private static long shardCount(Initializer init, long shardBytes) {
+    long numel = init.target().numel();
+    if (numel == 0) {
+      return 0;
+    }
+    int bytes = init.target().dtype().bytes();
+    long row = Layout.rowLength(init.target().shape(), numel);
+    if (row <= shardBytes / bytes) {
+      long step = Math.max(1, shardBytes / (row * bytes)) * row;
+      return ceilDiv(numel, step);
+    }
+    long step = Math.max(1, shardBytes / (Layout.PIECE_CAP * bytes)) * Layout.PIECE_CAP;
+    return (numel / row) * ceilDiv(row, step);
+  }
+
+  private static long ceilDiv(long a, long b) {
+    return a / b + (a % b == 0 ? 0 : 1);
+  }
+
   private static List<Shard> cut(int t, Initializer init, String dir, long shardBytes, String ext) {
     long numel = init.target().numel();
     int bytes = init.target().dtype().bytes();
@@ -179,9 +270,8 @@ public final class Plan {
       return shards;
     }
     long row = Layout.rowLength(init.target().shape(), numel);
-    long rowBytes = row * bytes;
-    if (rowBytes <= shardBytes) {
-      long rowsPer = Math.max(1, shardBytes / rowBytes);
+    if (row <= shardBytes / bytes) {
+      long rowsPer = Math.max(1, shardBytes / (row * bytes));
       long step = rowsPer * row;
       for (long s = 0; s < numel; s += step) {
         long e = Math.min(numel, s + step);
@@ -200,7 +290,8 @@ public final class Plan {
     return shards;
   }
 
-  private static String file(String dir, long start, String ext) {
+  /** The path, relative to the checkpoint, of the file of a tensor in {@code dir} that starts at {@code start}. */
+  public static String file(String dir, long start, String ext) {
     return dir + "/" + String.format(Locale.ROOT, "part-%012d", start) + ext;
   }
 
@@ -208,7 +299,7 @@ public final class Plan {
    * A directory name for a tensor: its name with every character outside [A-Za-z0-9._-] replaced by '_',
    * made unique by a suffix "~N" when two names map to the same directory.
    */
-  static String uniqueDir(String name, Set<String> taken) {
+  public static String uniqueDir(String name, Set<String> taken) {
     StringBuilder b = new StringBuilder(name.length());
     for (int i = 0; i < name.length(); i++) {
       char c = name.charAt(i);
@@ -245,6 +336,18 @@ public final class Plan {
       b += t.bytes();
     }
     return b;
+  }
+
+  /** The rows of all files ({@link Layout}): what a file holds beyond its values grows with them. */
+  public long rowCount() {
+    long n = 0;
+    for (TensorPlan t : tensors) {
+      long row = Layout.rowLength(t.init().target().shape(), t.init().target().numel());
+      for (Shard s : t.shards()) {
+        n += Layout.count(row, s.start(), s.end());
+      }
+    }
+    return n;
   }
 
   public int shardCount() {

@@ -66,16 +66,21 @@ final class ChunkStream implements ShardSource {
 
   private final Pool pool;
   private final IntFunction<Map<String, String>> metadata;
+  private final java.util.function.LongConsumer onRead;
   private final ArrayDeque<ByteBuffer> filled = new ArrayDeque<>();
   private ByteBuffer current; // the writer's chunk, read up to its position
   private Stats stats; // set once the last chunk is put
   private Throwable failure; // the fill's failure
   private boolean closed; // the writer is done with this stream
 
-  /** @param metadata the file's metadata for a given CRC-32C of the shard's values */
-  ChunkStream(Pool pool, IntFunction<Map<String, String>> metadata) {
+  /**
+   * @param metadata the file's metadata for a given CRC-32C of the shard's values
+   * @param onRead   told (on the writer thread) the bytes of each chunk once the writer is through it
+   */
+  ChunkStream(Pool pool, IntFunction<Map<String, String>> metadata, java.util.function.LongConsumer onRead) {
     this.pool = pool;
     this.metadata = metadata;
+    this.onRead = onRead;
   }
 
   // ---- the filling (task) thread
@@ -119,6 +124,7 @@ final class ChunkStream implements ShardSource {
       if (current == null || !current.hasRemaining()) {
         ByteBuffer next = next(); // the chunk read last goes back only now: its bytes are copied out
         if (current != null) {
+          onRead.accept(current.limit());
           pool.give(current);
         }
         current = next;
@@ -166,6 +172,11 @@ final class ChunkStream implements ShardSource {
     synchronized (this) {
       if (!filled.isEmpty() || (current != null && current.hasRemaining())) {
         throw new IOException("the shard has more values than its pieces hold");
+      }
+      if (current != null) {
+        onRead.accept(current.limit());
+        pool.give(current);
+        current = null;
       }
     }
     return metadata.apply(s.crc32c);

@@ -1,100 +1,116 @@
 package dev.shardinit.spark;
 
+import dev.shardinit.format.FileEntry;
 import dev.shardinit.format.FileFormat;
 import dev.shardinit.format.Manifest;
+import dev.shardinit.format.TensorEntry;
+import dev.shardinit.format.io.Fs;
 import dev.shardinit.plan.Crc32c;
-import dev.shardinit.plan.Layout;
 import dev.shardinit.plan.Plan;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
+import java.util.function.ToLongFunction;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.SparkContext;
-import org.apache.spark.util.LongAccumulator;
 
 /**
- * The driver: distributes a plan's tasks, collects the receipts, removes whatever no receipt names (failed
- * attempts' temporary files), and commits the checkpoint by writing manifest.json last, under a temporary
- * name renamed into place.
+ * The driver of a generate run: deals the plan's shards into partitions, runs them ({@link GenerateWork}),
+ * collects the receipts, removes whatever no receipt names (failed attempts' temporary files) and returns the
+ * manifest to commit. It writes no manifest itself: committing is the caller's ({@code commit.Run}).
  */
 public final class Generator {
   /**
    * Test-only fault hook, a local property of the submitting thread ({@link SparkContext#setLocalProperty}):
-   * "true" makes the first attempt of task 0 fail after writing a temporary file (the retry must still give
-   * the identical checkpoint); "always" makes every attempt of task 0 fail (the run must fail and leave no
+   * "true" makes the first attempt of the plan's first task fail after writing a temporary file (the retry must
+   * still give the identical checkpoint); "always" makes every attempt of it fail (the run must fail and leave no
    * checkpoint).
    */
   public static final String FAULT_HOOK = "spark.shardinit.test.failFirstAttempt";
 
-  private Generator() {}
+  private final SparkContext sc;
+  private final JobGroup jobs;
 
-  /** Counters the progress display reads. */
-  public static final class Counters {
-    public final LongAccumulator shards;
-    public final LongAccumulator bytes;
-
-    Counters(LongAccumulator shards, LongAccumulator bytes) {
-      this.shards = shards;
-      this.bytes = bytes;
-    }
+  public Generator(SparkContext sc) {
+    this.sc = sc;
+    this.jobs = new JobGroup(sc);
   }
 
-  /** Runs the plan into {@code out}, which must exist and be empty; returns the manifest written. */
-  public static Map<String, Object> run(SparkContext sc, Plan plan, long seed, FileFormat format, Path out,
-      int partitions, java.util.function.Consumer<Counters> onStart) throws IOException {
+  /** Cancels the running job, if any (from any thread); {@link #run} then fails. */
+  public void cancel() {
+    jobs.cancel();
+  }
+
+  /**
+   * Runs the plan into {@code dir}, which must exist and hold no tensor directories yet, and returns the
+   * manifest of what was written.
+   *
+   * @param runTag     marks this run's temporary files (unique across runs)
+   * @param partitions the number of partitions, or 0 for the context's default parallelism
+   * @param onStart    given the job's live counters (files placed, bytes written) when it starts
+   */
+  public Manifest run(Plan plan, long seed, FileFormat format, Path dir, String runTag, int partitions,
+      Consumer<LiveCounters> onStart) throws IOException {
     Configuration hconf = sc.hadoopConfiguration();
-    FileSystem fs = Fs.of(out, hconf);
-    List<Recipe> recipes = new ArrayList<>();
-    for (Plan.TensorPlan t : plan.tensors()) {
-      recipes.add(Recipe.of(t.init()));
-    }
-    List<Plan.Task> tasks = plan.tasks();
-    Counters counters = new Counters(sc.longAccumulator("shardinit.shards"), sc.longAccumulator("shardinit.bytes"));
-    if (onStart != null) {
-      onStart.accept(counters);
-    }
+    FileSystem fs = Fs.of(dir, hconf);
     List<Receipt> receipts = new ArrayList<>();
-    if (!tasks.isEmpty()) {
-      int slices = partitions > 0 ? partitions : sc.defaultParallelism();
-      String hook = String.valueOf(sc.getLocalProperty(FAULT_HOOK));
-      boolean fault = hook.equals("true") || hook.equals("always");
-      boolean always = hook.equals("always");
-      List<List<Plan.Task>> groups = balance(tasks, slices);
-      ShardJob job = new ShardJob(sc, groups, recipes, Fs.bytes(hconf), out.toUri().toString(), format,
-          counters.shards, counters.bytes, fault, always, fillSlots(sc));
-      String group = "shardinit-generate-" + System.nanoTime();
-      sc.setJobGroup(group, "shardinit generate: " + tasks.size() + " tasks", true);
-      try {
-        for (Receipt[] part : job.run()) {
-          receipts.addAll(List.of(part));
-        }
-        // A speculative copy that lost the race may still be finishing its temporary file: wait for it, so the
-        // clean-up below sees (and removes) everything it wrote.
-        awaitIdle(sc, group, 60_000);
-      } catch (Exception e) { // a failed job throws SparkException, a checked exception Scala does not declare
-        // A failed job may leave sibling tasks still writing: stop them and wait, so that the caller's clean-up
-        // is not undone by a late task.
-        sc.cancelJobGroup(group);
-        awaitIdle(sc, group, 60_000);
-        awaitExecutorsIdle(sc, 60_000); // killed tasks can outlive their stage's bookkeeping
-        throw e;
-      } finally {
-        sc.clearJobGroup();
+    List<Plan.Task> tasks = plan.tasks();
+    LiveCounters counters = new LiveCounters(sc, "shardinit.files", "shardinit.bytes").start();
+    try {
+      if (onStart != null) {
+        onStart.accept(counters);
+      }
+      if (!tasks.isEmpty()) {
+        receipts.addAll(jobs.run(job(plan, format, dir, runTag, partitions, counters),
+            "shardinit generate: " + tasks.size() + " tasks"));
+      }
+    } finally {
+      counters.stop();
+    }
+    Manifest manifest = manifest(plan, seed, format, receipts);
+    removeStrays(fs, dir, receipts);
+    return manifest;
+  }
+
+  /** The Spark job of a plan: its tasks dealt into partitions, each partition's input its own shards' recipes. */
+  WorkJob<GenerateWork.Slice, Receipt> job(Plan plan, FileFormat format, Path dir, String runTag, int partitions,
+      LiveCounters counters) {
+    String hook = String.valueOf(sc.getLocalProperty(FAULT_HOOK));
+    boolean fault = hook.equals("true") || hook.equals("always");
+    List<GenerateWork.Slice> slices = new ArrayList<>();
+    for (List<Plan.Task> g : balance(plan.tasks(), partitions > 0 ? partitions : sc.defaultParallelism(),
+        Plan.Task::bytes)) {
+      slices.add(slice(plan, g, fault));
+    }
+    GenerateWork work = new GenerateWork(Fs.bytes(sc.hadoopConfiguration()), dir.toUri().toString(), format, runTag,
+        counters.first(), counters.second(), hook.equals("always"), fillSlots(sc));
+    return new WorkJob<>(sc, slices, work);
+  }
+
+  /** A partition's input: the shards of its tasks, the recipes of their tensors, and the fault hook's shard. */
+  private static GenerateWork.Slice slice(Plan plan, List<Plan.Task> tasks, boolean fault) {
+    List<Plan.Shard> shards = new ArrayList<>();
+    Map<Integer, Recipe> recipes = new HashMap<>();
+    int faultShard = -1;
+    for (Plan.Task t : tasks) {
+      if (fault && t.index() == 0) {
+        faultShard = shards.size();
+      }
+      for (Plan.Shard s : t.shards()) {
+        shards.add(s);
+        recipes.computeIfAbsent(s.tensor(), i -> Recipe.of(plan.tensors().get(i).init()));
       }
     }
-    Map<String, Object> manifest = manifest(plan, seed, format, receipts);
-    removeStrays(fs, out, receipts);
-    commit(fs, out, manifest);
-    return manifest;
+    return new GenerateWork.Slice(shards, recipes, faultShard);
   }
 
   /**
@@ -106,96 +122,53 @@ public final class Generator {
   }
 
   /**
-   * Deals the tasks into at most {@code slices} groups (Spark partitions) of about equal bytes: largest task
-   * first, each to the lightest group so far, ties to the lowest index. A group's shards are filled and
-   * written two at a time in one Spark task ({@link ShardWriter}), so fewer, fuller partitions keep a core's
-   * generation and its disk writes overlapping. Files do not depend on the grouping, only the scheduling does.
+   * Deals items into at most {@code slices} groups (Spark partitions) of about equal weight: heaviest first,
+   * each to the lightest group so far, ties to the lowest index; each group keeps its items' order. Files do not
+   * depend on the grouping, only the scheduling does.
    */
-  static List<List<Plan.Task>> balance(List<Plan.Task> tasks, int slices) {
-    int k = Math.min(slices, tasks.size());
-    List<List<Plan.Task>> groups = new ArrayList<>();
+  static <T> List<List<T>> balance(List<T> items, int slices, ToLongFunction<T> weight) {
+    int k = Math.min(slices, items.size());
+    List<List<Integer>> groups = new ArrayList<>();
     long[] load = new long[k];
     for (int g = 0; g < k; g++) {
       groups.add(new ArrayList<>());
     }
-    List<Plan.Task> bySize = new ArrayList<>(tasks);
-    bySize.sort(Comparator.comparingLong((Plan.Task t) -> -t.bytes()).thenComparingInt(Plan.Task::index));
-    for (Plan.Task t : bySize) {
-      int best = 0;
-      for (int g = 1; g < k; g++) {
-        if (load[g] < load[best]) {
-          best = g;
-        }
+    List<Integer> order = new ArrayList<>();
+    for (int i = 0; i < items.size(); i++) {
+      order.add(i);
+    }
+    order.sort(Comparator.comparingLong((Integer i) -> -weight.applyAsLong(items.get(i))).thenComparingInt(i -> i));
+    java.util.PriorityQueue<Integer> lightest = new java.util.PriorityQueue<>(
+        Comparator.comparingLong((Integer g) -> load[g]).thenComparingInt(g -> g));
+    for (int g = 0; g < k; g++) {
+      lightest.add(g);
+    }
+    for (int i : order) {
+      int best = lightest.poll();
+      groups.get(best).add(i);
+      load[best] += weight.applyAsLong(items.get(i));
+      lightest.add(best);
+    }
+    List<List<T>> out = new ArrayList<>(k);
+    for (List<Integer> g : groups) {
+      g.sort(Comparator.naturalOrder());
+      List<T> l = new ArrayList<>(g.size());
+      for (int i : g) {
+        l.add(items.get(i));
       }
-      groups.get(best).add(t);
-      load[best] += t.bytes();
+      out.add(l);
     }
-    for (List<Plan.Task> g : groups) {
-      g.sort(Comparator.comparingInt(Plan.Task::index)); // plan order within a group: tensors' files in order
-    }
-    return groups;
+    return out;
   }
 
-  /** Waits until no task of the job group {@code group} runs any more (or the timeout passes). */
-  static void awaitIdle(SparkContext sc, String group, long timeoutMillis) {
-    long deadline = System.currentTimeMillis() + timeoutMillis;
-    while (busy(sc, group) && System.currentTimeMillis() < deadline) {
-      try {
-        Thread.sleep(20);
-      } catch (InterruptedException ie) {
-        Thread.currentThread().interrupt();
-        return;
-      }
-    }
-  }
-
-  /** Waits until no executor runs any task (or the timeout passes). */
-  static void awaitExecutorsIdle(SparkContext sc, long timeoutMillis) {
-    long deadline = System.currentTimeMillis() + timeoutMillis;
-    while (System.currentTimeMillis() < deadline) {
-      int running = 0;
-      for (org.apache.spark.SparkExecutorInfo e : sc.statusTracker().getExecutorInfos()) {
-        running += e.numRunningTasks();
-      }
-      if (running == 0) {
-        return;
-      }
-      try {
-        Thread.sleep(20);
-      } catch (InterruptedException ie) {
-        Thread.currentThread().interrupt();
-        return;
-      }
-    }
-  }
-
-  private static boolean busy(SparkContext sc, String group) {
-    org.apache.spark.SparkStatusTracker st = sc.statusTracker();
-    for (int job : st.getJobIdsForGroup(group)) {
-      org.apache.spark.SparkJobInfo info = st.getJobInfo(job).getOrElse(() -> null);
-      if (info == null) {
-        continue;
-      }
-      for (int stage : info.stageIds()) {
-        org.apache.spark.SparkStageInfo si = st.getStageInfo(stage).getOrElse(() -> null);
-        if (si != null && si.numActiveTasks() > 0) {
-          return true;
-        }
-      }
-    }
-    return false;
-  }
-
-  static Map<String, Object> manifest(Plan plan, long seed, FileFormat format, List<Receipt> receipts) {
+  /** The manifest of the plan's tensors from the receipts of their files. */
+  static Manifest manifest(Plan plan, long seed, FileFormat format, List<Receipt> receipts) {
     List<Receipt> sorted = new ArrayList<>(receipts);
     sorted.sort(Comparator.<Receipt>comparingInt(r -> r.tensor).thenComparingLong(r -> r.start));
-    List<Map<String, Object>> tensors = new ArrayList<>();
+    List<TensorEntry> tensors = new ArrayList<>();
     int k = 0;
     for (Plan.TensorPlan t : plan.tensors()) {
-      Map<String, Object> e = Manifest.tensorEntry(t.init());
-      e.remove("seed");
-      e.remove("spec_version");
-      List<Map<String, Object>> files = new ArrayList<>();
+      List<FileEntry> files = new ArrayList<>();
       int crc = 0;
       long covered = 0;
       int bytes = t.init().target().dtype().bytes();
@@ -207,51 +180,35 @@ public final class Generator {
         }
         crc = covered == 0 ? r.crc32c : Crc32c.combine(crc, r.crc32c, (r.end - r.start) * bytes);
         covered = r.end;
-        Map<String, Object> f = new LinkedHashMap<>();
-        f.put("path", r.path);
-        f.put("start", r.start);
-        f.put("end", r.end);
-        f.put("rows", r.rows);
-        f.put("bytes", r.bytes);
-        f.put("crc32c", Manifest.hex(r.crc32c));
-        f.put("min", r.min);
-        f.put("max", r.max);
-        f.put("mean", r.mean);
-        f.put("std", r.std);
-        files.add(f);
+        files.add(new FileEntry(r.path, r.start, r.end, r.rows, r.bytes, r.crc32c, r.min, r.max, r.mean, r.std));
       }
       if (covered != t.init().target().numel()) {
         throw new IllegalStateException("tensor " + t.init().target().name() + ": only " + covered + " of "
             + t.init().target().numel() + " elements written");
       }
-      e.put("crc32c", Manifest.hex(crc));
-      e.put("dir", t.dir());
-      e.put("files", files);
-      tensors.add(e);
+      tensors.add(TensorEntry.of(t.init(), t.dir(), crc, files));
     }
-    return Manifest.document(seed, format.id(), Layout.PIECE_CAP, tensors);
+    return Manifest.of(seed, format, tensors);
   }
 
-  /** Deletes every file under {@code out} that no receipt names (temporary files of failed attempts). */
-  static void removeStrays(FileSystem fs, Path out, List<Receipt> receipts) throws IOException {
+  /**
+   * Deletes every file in a tensor directory under {@code dir} that no receipt names: temporary files of failed
+   * or losing attempts. Files at the top level (the run's claim) are not a task's.
+   */
+  static void removeStrays(FileSystem fs, Path dir, List<Receipt> receipts) throws IOException {
     Set<String> keep = new HashSet<>();
     for (Receipt r : receipts) {
       keep.add(r.path);
     }
-    for (String rel : Fs.filesNotIn(fs, out, keep)) {
-      fs.delete(new Path(out, rel), false);
-    }
-  }
-
-  /** Writes manifest.json atomically: a temporary name first, then a rename. */
-  static void commit(FileSystem fs, Path out, Map<String, Object> manifest) throws IOException {
-    Path tmp = new Path(out, "." + Manifest.FILE + ".tmp");
-    try (OutputStream os = fs.create(tmp, true)) {
-      os.write(Manifest.pretty(manifest).getBytes(StandardCharsets.UTF_8));
-    }
-    Path dst = new Path(out, Manifest.FILE);
-    if (!fs.rename(tmp, dst)) {
-      throw new IOException("cannot rename " + tmp + " to " + dst);
+    for (FileStatus d : fs.listStatus(dir)) {
+      if (d.isDirectory()) {
+        for (FileStatus f : fs.listStatus(d.getPath())) {
+          String rel = d.getPath().getName() + "/" + f.getPath().getName();
+          if (!keep.contains(rel)) {
+            fs.delete(f.getPath(), true);
+          }
+        }
+      }
     }
   }
 }

@@ -1,8 +1,10 @@
 package dev.shardinit.spark;
 
 import dev.shardinit.format.FileFormat;
-import dev.shardinit.format.Manifest;
+import dev.shardinit.format.ManifestJson;
+import dev.shardinit.format.TensorEntry;
 import dev.shardinit.format.ShardFiles;
+import dev.shardinit.format.io.LocalFs;
 import dev.shardinit.init.Dtype;
 import dev.shardinit.init.Initializer;
 import dev.shardinit.plan.Layout;
@@ -56,6 +58,7 @@ public final class ShardWriter implements Closeable {
   private final FileFormat format;
   private final String attempt;
   private final java.util.function.Consumer<Plan.Shard> onCommitted;
+  private final java.util.function.LongConsumer onWritten;
   private final ExecutorService writer;
   private final ChunkStream.Pool chunks;
   private final boolean streams;
@@ -67,10 +70,13 @@ public final class ShardWriter implements Closeable {
   /** Submitted shards known to be written: {@code pending[0 .. checked)}. */
   private int checked;
 
-  /** @param onCommitted called on the writer thread after each shard's file is in place */
+  /**
+   * @param onCommitted called on the writer thread after each shard's file is in place
+   * @param onWritten   called on the writer thread with the bytes of values it has passed to the file, as it goes
+   */
   public ShardWriter(FileSystem fs, Path out, FileFormat format, String attempt,
-      java.util.function.Consumer<Plan.Shard> onCommitted) {
-    this(fs, out, format, attempt, onCommitted, CHUNK_BYTES, null);
+      java.util.function.Consumer<Plan.Shard> onCommitted, java.util.function.LongConsumer onWritten) {
+    this(fs, out, format, attempt, onCommitted, onWritten, CHUNK_BYTES, null);
   }
 
   /**
@@ -78,7 +84,8 @@ public final class ShardWriter implements Closeable {
    * @param helpers    idle cores a streamed shard's chunks may be filled on in part, or null
    */
   ShardWriter(FileSystem fs, Path out, FileFormat format, String attempt,
-      java.util.function.Consumer<Plan.Shard> onCommitted, int chunkBytes, FillHelpers helpers) {
+      java.util.function.Consumer<Plan.Shard> onCommitted, java.util.function.LongConsumer onWritten, int chunkBytes,
+      FillHelpers helpers) {
     if (chunkBytes < 8 || chunkBytes % 8 != 0) {
       throw new IllegalArgumentException("chunk size must be a positive multiple of 8, got " + chunkBytes);
     }
@@ -86,6 +93,7 @@ public final class ShardWriter implements Closeable {
     this.streams = streams(format, fs instanceof LocalFs);
     this.helpers = helpers;
     this.onCommitted = onCommitted;
+    this.onWritten = onWritten;
     this.fs = fs;
     this.out = out;
     this.format = format;
@@ -103,6 +111,18 @@ public final class ShardWriter implements Closeable {
    */
   public static boolean streams(FileFormat format, boolean localFiles) {
     return format == FileFormat.PARQUET || localFiles;
+  }
+
+  /**
+   * The message of the deepest cause: the file formats wrap an I/O error in their own ("can not write
+   * ColumnIndex(...)"), and the user needs the error itself ("No space left on device").
+   */
+  static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
   }
 
   /** The temporary name of an attempt's file: hidden, and unique per attempt. */
@@ -136,6 +156,7 @@ public final class ShardWriter implements Closeable {
     Future<Receipt> f = writer.submit(() -> {
       long size = place(s, failBeforeRename, tmp -> ShardFiles.write(fs, tmp, format, dt, s.start(), pieces, values,
           fileMetadata(init, s, pieces.length, st.crc32c)));
+      onWritten.accept(s.bytes());
       onCommitted.accept(s);
       return receipt(s, pieces.length, size, st);
     });
@@ -152,7 +173,7 @@ public final class ShardWriter implements Closeable {
       await(pending.get(checked++)); // the writer finishes shards in order
     }
     Dtype dt = init.target().dtype();
-    ChunkStream values = new ChunkStream(chunks, crc -> fileMetadata(init, s, pieces.length, crc));
+    ChunkStream values = new ChunkStream(chunks, crc -> fileMetadata(init, s, pieces.length, crc), onWritten);
     Future<Receipt> f = writer.submit(() -> {
       try {
         long size = place(s, failBeforeRename,
@@ -170,6 +191,7 @@ public final class ShardWriter implements Closeable {
     try {
       for (long i = s.start(); i < s.end(); i += perChunk) {
         long j = Math.min(s.end(), i + perChunk);
+        stopIfInterrupted();
         ByteBuffer chunk = values.take();
         chunk.limit(Math.toIntExact((j - i) * dt.bytes()));
         fillChunk(init, i, j, chunk, acc, scratch);
@@ -184,8 +206,16 @@ public final class ShardWriter implements Closeable {
     }
   }
 
+  /** A cancelled task (Spark interrupts its thread) stops at the next chunk instead of filling on. */
+  private static void stopIfInterrupted() throws InterruptedIOException {
+    if (Thread.currentThread().isInterrupted()) {
+      throw new InterruptedIOException("the task was cancelled");
+    }
+  }
+
   private static Map<String, String> fileMetadata(Initializer init, Plan.Shard s, int rows, int crc32c) {
-    return Manifest.fileMetadata(Manifest.tensorEntry(init), Manifest.fileEntry(s.start(), s.end(), rows, crc32c));
+    return ManifestJson.fileMetadata(TensorEntry.of(init, null, 0, java.util.List.of()), init.target().seed(),
+        dev.shardinit.rng.Stream.SPEC_VERSION, s.start(), s.end(), rows, crc32c);
   }
 
   /** Elements filled at a time: a slice's values are summarised while they are still in the cache. */
@@ -203,6 +233,9 @@ public final class ShardWriter implements Closeable {
   private static void fill(Initializer init, long start, long end, ByteBuffer values, Stats.Accumulator acc,
       Scratch scratch) {
     for (long i = start; i < end; i += SLICE) {
+      if (Thread.currentThread().isInterrupted()) {
+        throw new java.util.concurrent.CancellationException("the task was cancelled");
+      }
       int from = values.position();
       init.fill(i, Math.min(end, i + SLICE), values, scratch);
       acc.add(values.duplicate().flip().position(from));
@@ -349,9 +382,15 @@ public final class ShardWriter implements Closeable {
   private long place(Plan.Shard s, boolean failBeforeRename, FileWrite file) throws IOException {
     Path finalPath = new Path(out, s.path());
     Path tmp = tempPath(finalPath, attempt);
-    fs.mkdirs(finalPath.getParent());
-    fs.delete(tmp, false);
-    file.to(tmp);
+    try {
+      fs.mkdirs(finalPath.getParent());
+      fs.delete(tmp, false);
+      file.to(tmp);
+    } catch (InterruptedIOException e) {
+      throw e;
+    } catch (IOException e) {
+      throw new IOException("cannot write " + finalPath + ": " + rootMessage(e), e);
+    }
     if (failBeforeRename) {
       throw new IOException("injected failure after writing " + tmp.getName() + " (test fault hook)");
     }

@@ -2,6 +2,7 @@ package dev.shardinit.spark;
 
 import dev.shardinit.format.FileFormat;
 import dev.shardinit.format.ShardFiles;
+import dev.shardinit.format.io.Fs;
 import dev.shardinit.init.Dtype;
 import dev.shardinit.init.Initializer;
 import dev.shardinit.plan.Plan;
@@ -239,7 +240,7 @@ public final class Warmup {
           .tensors().get(0).shards().get(0);
       for (int round = 0; round < 3 && !Thread.currentThread().isInterrupted(); round++) {
         Path out = new Path(dir.resolve("w" + file++).toUri());
-        try (ShardWriter w = new ShardWriter(fs, out, format, "warmup", s -> { })) {
+        try (ShardWriter w = new ShardWriter(fs, out, format, "warmup", s -> { }, b -> { })) {
           w.submit(init, first, false);
           w.finish();
         }

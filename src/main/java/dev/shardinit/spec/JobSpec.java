@@ -25,6 +25,7 @@ public final class JobSpec {
   private final List<TensorSpec> tensors;
   private final List<String> warnings;
   private final long parameterCount;
+  private final long byteCount;
 
   JobSpec(String file, long seed, Dtype dtype, String format, List<TensorSpec> tensors, List<String> warnings) {
     this.file = file;
@@ -34,10 +35,18 @@ public final class JobSpec {
     this.tensors = Collections.unmodifiableList(List.copyOf(tensors));
     this.warnings = List.copyOf(warnings);
     long n = 0;
+    long b = 0;
     for (TensorSpec t : tensors) {
       n += t.numel(); // checked against overflow when parsed
+      try {
+        b = Math.addExact(b, t.numel() * t.dtype().bytes()); // each product checked when resolved
+      } catch (ArithmeticException e) {
+        throw new SpecException(file, List.of("tensors: the tensors hold more than " + Long.MAX_VALUE
+            + " bytes in all"));
+      }
     }
     this.parameterCount = n;
+    this.byteCount = b;
   }
 
   /**
@@ -110,6 +119,11 @@ public final class JobSpec {
   /** The sum of the tensors' element counts. */
   public long parameterCount() {
     return parameterCount;
+  }
+
+  /** The bytes of all tensors' values, each at its dtype's size (exact: a spec whose total overflows is an error). */
+  public long byteCount() {
+    return byteCount;
   }
 
   /** Warnings torch would give for an initializer (one per file entry), as {@code <tensor>: init: <text>}. */

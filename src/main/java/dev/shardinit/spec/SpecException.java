@@ -27,6 +27,24 @@ public final class SpecException extends IllegalArgumentException {
     this(null, List.of(message));
   }
 
+  /** Names longer than this are shortened in messages, so that an error stays one readable line. */
+  static final int SHOWN_NAME = 80;
+
+  /**
+   * How an error names a tensor: where it comes from in the spec and its name, {@code tensors[3] 'w'}; a name
+   * longer than {@value #SHOWN_NAME} characters is shortened (its head, its tail and its length).
+   */
+  public static String label(String location, String name) {
+    if (name == null) {
+      return location;
+    }
+    if (name.length() <= SHOWN_NAME) {
+      return location + " '" + name + "'";
+    }
+    return location + " '" + name.substring(0, SHOWN_NAME - 20) + "..." + name.substring(name.length() - 10)
+        + "' (" + name.length() + " characters)";
+  }
+
   /** The file name the errors are about, or null. */
   public String file() {
     return file;

@@ -15,6 +15,7 @@ import dev.shardinit.init.Dtype;
 import dev.shardinit.init.InitException;
 import dev.shardinit.init.Initializer;
 import dev.shardinit.init.Target;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -137,12 +138,63 @@ final class SpecParser {
     if (!text.isEmpty() && text.charAt(0) == '\uFEFF') {
       text = text.substring(1);
     }
+    if (!json) {
+      rejectAliasesAndNonFinite(text, file);
+    }
     try {
       JsonNode n = (json ? JSON : YAML).readTree(text);
       return n == null ? MissingNode.getInstance() : n;
     } catch (JsonProcessingException e) {
       throw new SpecException(file, List.of(parseError(e, json ? "JSON" : "YAML")));
     }
+  }
+
+  private static final Pattern NON_FINITE = Pattern.compile("[-+]?\\.(?:inf|nan)", Pattern.CASE_INSENSITIVE);
+
+  /**
+   * A first pass over the YAML events for what the tree would get wrong: an alias ({@code *name}) would be read
+   * as the plain string "name", and {@code .nan} or {@code .inf} fail as a "malformed number". Aliases are
+   * rejected rather than expanded: a spec is short enough to write out, and expansion is how a small YAML file
+   * becomes a huge document. Syntax errors are left to the tree reader, which reports them with their place.
+   */
+  private static void rejectAliasesAndNonFinite(String text, String file) {
+    List<String> errors = new ArrayList<>();
+    try (com.fasterxml.jackson.dataformat.yaml.YAMLParser p =
+        (com.fasterxml.jackson.dataformat.yaml.YAMLParser) YAML.getFactory().createParser(text)) {
+      com.fasterxml.jackson.core.JsonToken tok;
+      while ((tok = p.nextToken()) != null && errors.size() < MAX_ERRORS) {
+        JsonLocation at = p.currentTokenLocation();
+        String where = "line " + at.getLineNr() + ", column " + at.getColumnNr() + ": ";
+        if (p.isCurrentAlias()) {
+          errors.add(where + "YAML aliases are not supported (*" + p.getText() + "); write the value out in full");
+        } else if (tok == com.fasterxml.jackson.core.JsonToken.VALUE_NUMBER_FLOAT
+            && NON_FINITE.matcher(p.getText()).matches()) {
+          errors.add(where + field(p.getParsingContext()) + ": must be a finite number, got " + p.getText());
+        }
+      }
+    } catch (IOException e) {
+      // a syntax error: the tree reader reports it
+    }
+    if (!errors.isEmpty()) {
+      throw new SpecException(file, errors);
+    }
+  }
+
+  /** The field a parser is at, as spec errors name fields: {@code tensors[0].args.std}. */
+  private static String field(com.fasterxml.jackson.core.JsonStreamContext c) {
+    List<com.fasterxml.jackson.core.JsonStreamContext> chain = new ArrayList<>();
+    for (com.fasterxml.jackson.core.JsonStreamContext x = c; x != null && !x.inRoot(); x = x.getParent()) {
+      chain.add(0, x);
+    }
+    StringBuilder b = new StringBuilder();
+    for (com.fasterxml.jackson.core.JsonStreamContext x : chain) {
+      if (x.inArray()) {
+        b.append('[').append(x.getCurrentIndex()).append(']');
+      } else if (x.getCurrentName() != null) {
+        b.append(b.length() == 0 ? "" : ".").append(x.getCurrentName());
+      }
+    }
+    return b.length() == 0 ? "the job spec" : b.toString();
   }
 
   private static String parseError(JsonProcessingException e, String lang) {
@@ -637,6 +689,12 @@ final class SpecParser {
         t.failed = true;
         continue;
       }
+      String tooBig = sizeError(init);
+      if (tooBig != null) {
+        error(label(location, name) + ": " + tooBig);
+        t.failed = true;
+        continue;
+      }
       if (!t.warned) {
         for (String w : init.warnings()) {
           warnings.add(label(location, name) + ": init: " + w);
@@ -648,7 +706,21 @@ final class SpecParser {
   }
 
   static String label(String path, String name) {
-    return name == null ? path : path + " '" + name + "'";
+    return SpecException.label(path, name);
+  }
+
+  /**
+   * Why a resolved tensor is too large to exist as bytes (numel times the element size over 2^63 - 1), or null.
+   * Every later size (files, tasks, the job's total) is computed from these, so they must be exact.
+   */
+  static String sizeError(Initializer init) {
+    try {
+      Math.multiplyExact(init.target().numel(), init.target().dtype().bytes());
+      return null;
+    } catch (ArithmeticException e) {
+      return "shape: " + Arrays.toString(init.target().shape()) + " holds " + init.target().numel() + " "
+          + init.target().dtype().id() + " elements, more than " + Long.MAX_VALUE + " bytes";
+    }
   }
 
   // ----------------------------------------------------------------------------------- initializer errors
@@ -708,13 +780,20 @@ final class SpecParser {
       if (failed.contains(t.template())) {
         continue;
       }
+      String error;
       try {
-        out.add(t.with(t.hasOwnDtype() ? t.dtype() : dflt, seed));
-      } catch (InitException e) {
-        failed.add(t.template());
-        if (errs.size() < MAX_ERRORS) {
-          errs.add(label(t.location(), t.name()) + ": " + describe(t.init(), e));
+        TensorSpec r = t.with(t.hasOwnDtype() ? t.dtype() : dflt, seed);
+        error = sizeError(r.initializer());
+        if (error == null) {
+          out.add(r);
+          continue;
         }
+      } catch (InitException e) {
+        error = describe(t.init(), e);
+      }
+      failed.add(t.template());
+      if (errs.size() < MAX_ERRORS) {
+        errs.add(label(t.location(), t.name()) + ": " + error);
       }
     }
     if (!errs.isEmpty()) {

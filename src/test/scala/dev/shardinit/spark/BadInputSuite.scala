@@ -64,7 +64,7 @@ class BadInputSuite extends SparkSuiteBase {
     val r = cli("generate", j, "--out", out.toString)
     assert(r.code == 2 && r.err.trim == s"shardinit: error: --out: output directory $out exists (pass --overwrite to replace it)")
     val o = cli("generate", j, "--out", out.toString, "--overwrite")
-    assert(o.code == 2 && o.err.trim == s"shardinit: error: --out: refusing to overwrite $out: it is not a shardinit checkpoint")
+    assert(o.code == 2 && o.err.trim == s"shardinit: error: --out: refusing to overwrite $out: it holds what is not a shardinit checkpoint's: precious.txt")
     assert(Files.readString(out.resolve("precious.txt")) == "keep me")
   }
 

@@ -3,7 +3,7 @@ package dev.shardinit.spark
 import com.fasterxml.jackson.databind.JsonNode
 import com.fasterxml.jackson.databind.node.ObjectNode
 import dev.shardinit.TestSupport
-import dev.shardinit.format.{FileFormat, Manifest, ShardFiles}
+import dev.shardinit.format.{FileFormat, Manifest, ManifestJson, ShardFiles}
 import dev.shardinit.init.Dtype
 import dev.shardinit.spec.JobSpec
 import org.apache.hadoop.conf.Configuration
@@ -21,7 +21,7 @@ class GenerateSuite extends SparkSuiteBase {
   private lazy val local: FileSystem = FileSystem.getLocal(new Configuration()).getRaw
 
   private def manifest(out: Path): JsonNode =
-    Manifest.parse(new String(Files.readAllBytes(out.resolve("manifest.json")), StandardCharsets.UTF_8))
+    ManifestJson.tree(new String(Files.readAllBytes(out.resolve("manifest.json")), StandardCharsets.UTF_8))
 
   /** A tensor's values, concatenated from its files in manifest order, read with shardinit's reader. */
   private def tensorBytes(out: Path, t: JsonNode, format: FileFormat): Array[Byte] = {
@@ -69,8 +69,8 @@ class GenerateSuite extends SparkSuiteBase {
     val m = manifest(out)
     for (t <- m.path("tensors").elements().asScala; f <- t.path("files").elements().asScala) {
       val d = ShardFiles.read(local, new HPath(out.resolve(f.path("path").asText).toString), FileFormat.PARQUET)
-      val tensor = Manifest.parse(d.metadata().get(Manifest.KEY_TENSOR))
-      val file = Manifest.parse(d.metadata().get(Manifest.KEY_FILE))
+      val tensor = ManifestJson.tree(d.metadata().get(Manifest.KEY_TENSOR))
+      val file = ManifestJson.tree(d.metadata().get(Manifest.KEY_FILE))
       for (k <- Seq("name", "shape", "dtype", "init", "gain", "fan_in", "fan_out", "std", "bound", "numel"))
         assert(tensor.path(k) == t.path(k), s"$k of ${f.path("path").asText}")
       assert(tensor.path("seed") == m.path("seed"))

@@ -22,6 +22,7 @@ object SharedSpark {
       .config("spark.driver.host", "127.0.0.1")
       .config("spark.driver.bindAddress", "127.0.0.1")
       .config("spark.sql.shuffle.partitions", "2")
+      .config("spark.executor.heartbeatInterval", "1s") // as the CLI sets it (Sessions.HEARTBEAT)
       .getOrCreate()
     sys.addShutdownHook(s.stop())
     s

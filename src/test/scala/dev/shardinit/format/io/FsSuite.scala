@@ -1,4 +1,6 @@
-package dev.shardinit.spark
+package dev.shardinit.format.io
+
+import dev.shardinit.spark.TestWork
 
 import org.apache.hadoop.conf.Configuration
 import org.apache.hadoop.fs.{FileAlreadyExistsException, ParentNotDirectoryException, Path}

@@ -1,4 +1,4 @@
-package dev.shardinit.spark;
+package dev.shardinit.format.io;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;

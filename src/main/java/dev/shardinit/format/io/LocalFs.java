@@ -1,4 +1,4 @@
-package dev.shardinit.spark;
+package dev.shardinit.format.io;
 
 import dev.shardinit.format.RewritableOutput;
 import java.io.File;
@@ -25,7 +25,7 @@ import org.apache.hadoop.util.Progressable;
  * get (the process umask applied to 0666 and 0777), which with the usual umask of 022 are the 0644 and 0755
  * Hadoop would have set. Its streams also take ByteBuffers and can rewrite bytes in place ({@link ChannelOutput}).
  */
-final class LocalFs extends RawLocalFileSystem {
+public final class LocalFs extends RawLocalFileSystem {
   @Override
   public FSDataOutputStream create(Path f, FsPermission permission, boolean overwrite, int bufferSize,
       short replication, long blockSize, Progressable progress) throws IOException {
@@ -157,7 +157,10 @@ final class LocalFs extends RawLocalFileSystem {
       throw new org.apache.hadoop.fs.ParentNotDirectoryException("not a directory: " + e.getFile());
     } catch (IOException e) {
       if (!dir.isDirectory()) {
-        throw new FileNotFoundException("cannot create directory " + f + ": " + e.getMessage());
+        String why = e instanceof java.nio.file.FileSystemException
+            && ((java.nio.file.FileSystemException) e).getReason() != null
+            ? ((java.nio.file.FileSystemException) e).getReason() : e.getClass().getSimpleName();
+        throw new FileNotFoundException("cannot create directory " + f + ": " + why);
       }
     }
     return true;
