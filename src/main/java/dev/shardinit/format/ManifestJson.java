@@ -1,10 +1,21 @@
 package dev.shardinit.format;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.shardinit.init.Dtype;
+import dev.shardinit.plan.Layout;
+import dev.shardinit.rng.Stream;
+import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -12,6 +23,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
 
 /**
  * The one reader and writer of manifest.json and of the per-file metadata that repeats a tensor's entry
@@ -56,7 +69,8 @@ public final class ManifestJson {
   static final String MAX = "max";
   static final String MEAN = "mean";
 
-  private static final ObjectMapper PRETTY = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final ObjectMapper PRETTY = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+      .disable(SerializationFeature.FLUSH_AFTER_WRITE_VALUE);
   private static final ObjectMapper COMPACT = new ObjectMapper();
 
   private ManifestJson() {}
@@ -81,38 +95,61 @@ public final class ManifestJson {
 
   /** The manifest as manifest.json: indented JSON with a final newline. */
   public static String write(Manifest m) {
-    Map<String, Object> root = new LinkedHashMap<>();
-    root.put(FORMAT, Manifest.FORMAT);
-    root.put(FORMAT_VERSION, m.formatVersion());
-    root.put(SPEC_VERSION, m.specVersion());
-    root.put(SEED, m.seed());
-    root.put(FILE_FORMAT, m.fileFormat().id());
-    root.put(PIECE_CAP, m.pieceCap());
-    List<Map<String, Object>> tensors = new ArrayList<>(m.tensors().size());
-    for (TensorEntry t : m.tensors()) {
-      Map<String, Object> e = header(t);
-      e.put(CRC32C, hex(t.crc32c()));
-      e.put(DIR, t.dir());
-      List<Map<String, Object>> files = new ArrayList<>(t.files().size());
-      for (FileEntry f : t.files()) {
-        Map<String, Object> fe = new LinkedHashMap<>();
-        fe.put(PATH, f.path());
-        fe.put(START, f.start());
-        fe.put(END, f.end());
-        fe.put(ROWS, f.rows());
-        fe.put(BYTES, f.bytes());
-        fe.put(CRC32C, hex(f.crc32c()));
-        fe.put(MIN, f.min());
-        fe.put(MAX, f.max());
-        fe.put(MEAN, f.mean());
-        fe.put(STD, f.std());
-        files.add(fe);
-      }
-      e.put(FILES, files);
-      tensors.add(e);
+    java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+    try {
+      write(m, b);
+    } catch (IOException e) {
+      throw new IllegalStateException(e); // a ByteArrayOutputStream does not fail
     }
-    root.put(TENSORS, tensors);
-    return json(PRETTY, root) + "\n";
+    return b.toString(StandardCharsets.UTF_8);
+  }
+
+  /**
+   * Writes the manifest as manifest.json to {@code out} (closing it), one tensor at a time: a manifest of a
+   * million tensors is never held as one document in memory.
+   */
+  public static void write(Manifest m, OutputStream out) throws IOException {
+    try (JsonGenerator g = PRETTY.getFactory().createGenerator(out)) {
+      g.setPrettyPrinter(new DefaultPrettyPrinter());
+      g.writeStartObject();
+      g.writeStringField(FORMAT, Manifest.FORMAT);
+      g.writeNumberField(FORMAT_VERSION, m.formatVersion());
+      g.writeStringField(SPEC_VERSION, m.specVersion());
+      g.writeNumberField(SEED, m.seed());
+      g.writeStringField(FILE_FORMAT, m.fileFormat().id());
+      g.writeNumberField(PIECE_CAP, m.pieceCap());
+      g.writeArrayFieldStart(TENSORS);
+      for (TensorEntry t : m.tensors()) {
+        PRETTY.writeValue(g, entry(t));
+      }
+      g.writeEndArray();
+      g.writeEndObject();
+      g.writeRaw('\n');
+    }
+  }
+
+  /** A tensor's manifest entry, as a map in the format's key order. */
+  private static Map<String, Object> entry(TensorEntry t) {
+    Map<String, Object> e = header(t);
+    e.put(CRC32C, hex(t.crc32c()));
+    e.put(DIR, t.dir());
+    List<Map<String, Object>> files = new ArrayList<>(t.files().size());
+    for (FileEntry f : t.files()) {
+      Map<String, Object> fe = new LinkedHashMap<>();
+      fe.put(PATH, f.path());
+      fe.put(START, f.start());
+      fe.put(END, f.end());
+      fe.put(ROWS, f.rows());
+      fe.put(BYTES, f.bytes());
+      fe.put(CRC32C, hex(f.crc32c()));
+      fe.put(MIN, f.min());
+      fe.put(MAX, f.max());
+      fe.put(MEAN, f.mean());
+      fe.put(STD, f.std());
+      files.add(fe);
+    }
+    e.put(FILES, files);
+    return e;
   }
 
   /**
@@ -178,13 +215,11 @@ public final class ManifestJson {
    * Writes manifest.json into {@code dir}: under a hidden temporary name first, renamed into place, so a reader
    * never sees part of it (the rename is atomic on local and HDFS file systems).
    */
-  public static void store(org.apache.hadoop.fs.FileSystem fs, org.apache.hadoop.fs.Path dir, Manifest m)
+  public static void store(FileSystem fs, Path dir, Manifest m)
       throws IOException {
-    org.apache.hadoop.fs.Path tmp = new org.apache.hadoop.fs.Path(dir, "." + Manifest.FILE + ".tmp");
-    try (java.io.OutputStream os = fs.create(tmp, true)) {
-      os.write(write(m).getBytes(java.nio.charset.StandardCharsets.UTF_8));
-    }
-    org.apache.hadoop.fs.Path dst = new org.apache.hadoop.fs.Path(dir, Manifest.FILE);
+    Path tmp = new Path(dir, "." + Manifest.FILE + ".tmp");
+    write(m, new BufferedOutputStream(fs.create(tmp, true), 1 << 20));
+    Path dst = new Path(dir, Manifest.FILE);
     if (!fs.rename(tmp, dst)) {
       throw new IOException("cannot rename " + tmp + " to " + dst);
     }
@@ -198,9 +233,9 @@ public final class ManifestJson {
    * @throws java.io.FileNotFoundException when there is none
    * @throws ManifestException as {@link #read} does
    */
-  public static Read load(org.apache.hadoop.fs.FileSystem fs, org.apache.hadoop.fs.Path dir) throws IOException {
-    try (java.io.InputStream in = fs.open(new org.apache.hadoop.fs.Path(dir, Manifest.FILE))) {
-      return read(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+  public static Read load(FileSystem fs, Path dir) throws IOException {
+    try (java.io.InputStream in = fs.open(new Path(dir, Manifest.FILE), 1 << 20)) {
+      return read(in);
     }
   }
 
@@ -220,54 +255,91 @@ public final class ManifestJson {
    *     version this code does not read, or lacks what every tensor needs (seed, file format, tensors)
    */
   public static Read read(String text) throws ManifestException {
-    JsonNode root = tree(text);
-    if (root == null || !root.isObject()) {
-      throw new ManifestException("not a shardinit manifest: not a JSON object");
+    try {
+      return read(new java.io.ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8)));
+    } catch (ManifestException e) {
+      throw e;
+    } catch (IOException e) {
+      throw new IllegalStateException(e); // a ByteArrayInputStream does not fail
     }
-    if (!Manifest.FORMAT.equals(root.path(FORMAT).asText(null))) {
-      throw new ManifestException("not a shardinit manifest: its \"format\" is " + show(root.get(FORMAT))
+  }
+
+  /**
+   * Reads manifest.json from a stream, one tensor entry at a time: the typed manifest is all that is kept.
+   *
+   * @throws ManifestException as {@link #read(String)} does
+   * @throws IOException when the stream fails
+   */
+  public static Read read(InputStream in) throws IOException {
+    Map<String, JsonNode> fields = new HashMap<>();
+    List<String> problems = new ArrayList<>();
+    Set<String> paths = new HashSet<>();
+    List<TensorEntry> entries = new ArrayList<>();
+    boolean listed = false;
+    try (JsonParser p = COMPACT.getFactory().createParser(in)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        throw new ManifestException("not a shardinit manifest: not a JSON object");
+      }
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String name = p.currentName();
+        if (p.nextToken() == JsonToken.START_ARRAY && name.equals(TENSORS)) {
+          listed = true;
+          for (int i = 0; p.nextToken() != JsonToken.END_ARRAY; i++) {
+            TensorEntry e = new EntryReader(p.readValueAsTree(), i, problems, paths).tensor();
+            if (e != null) {
+              entries.add(e);
+            }
+          }
+        } else {
+          fields.put(name, p.readValueAsTree());
+        }
+      }
+      if (p.currentToken() != JsonToken.END_OBJECT || p.nextToken() != null) {
+        throw new ManifestException("not a shardinit manifest: not one JSON object");
+      }
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new ManifestException("not valid JSON: " + e.getOriginalMessage().replaceAll("\\s+", " ")
+          + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column "
+              + e.getLocation().getColumnNr() + ")"));
+    }
+    if (!Manifest.FORMAT.equals(textOf(fields.get(FORMAT)))) {
+      throw new ManifestException("not a shardinit manifest: its \"format\" is " + show(fields.get(FORMAT))
           + ", not \"" + Manifest.FORMAT + "\"");
     }
-    JsonNode fv = root.get(FORMAT_VERSION);
+    JsonNode fv = fields.get(FORMAT_VERSION);
     if (fv == null || !fv.isIntegralNumber() || fv.asLong() != Manifest.FORMAT_VERSION) {
       throw new ManifestException("format_version " + show(fv) + " is not supported: this shardinit reads version "
           + Manifest.FORMAT_VERSION);
     }
-    JsonNode sv = root.get(SPEC_VERSION);
-    if (sv == null || !sv.isTextual() || !sv.asText().equals(dev.shardinit.rng.Stream.SPEC_VERSION)) {
+    JsonNode sv = fields.get(SPEC_VERSION);
+    if (sv == null || !sv.isTextual() || !sv.asText().equals(Stream.SPEC_VERSION)) {
       throw new ManifestException("spec_version " + show(sv) + " is not supported: this shardinit implements "
-          + "version \"" + dev.shardinit.rng.Stream.SPEC_VERSION + "\" of the random stream (docs/RNG.md)");
+          + "version \"" + Stream.SPEC_VERSION + "\" of the random stream (docs/RNG.md)");
     }
-    JsonNode seed = root.get(SEED);
+    JsonNode seed = fields.get(SEED);
     if (seed == null || !seed.isIntegralNumber() || !seed.canConvertToLong()) {
       throw new ManifestException("seed: must be a signed 64-bit integer, got " + show(seed));
     }
     FileFormat format;
     try {
-      format = FileFormat.parse(root.path(FILE_FORMAT).asText(""));
+      format = FileFormat.parse(textOf(fields.get(FILE_FORMAT)));
     } catch (IllegalArgumentException e) {
       throw new ManifestException("file_format: " + e.getMessage());
     }
-    JsonNode cap = root.get(PIECE_CAP);
-    if (cap == null || !cap.isIntegralNumber() || cap.asLong() != dev.shardinit.plan.Layout.PIECE_CAP) {
+    JsonNode cap = fields.get(PIECE_CAP);
+    if (cap == null || !cap.isIntegralNumber() || cap.asLong() != Layout.PIECE_CAP) {
       throw new ManifestException("piece_cap " + show(cap) + " is not supported: this shardinit cuts rows at "
-          + dev.shardinit.plan.Layout.PIECE_CAP + " elements");
+          + Layout.PIECE_CAP + " elements");
     }
-    JsonNode tensors = root.get(TENSORS);
-    if (tensors == null || !tensors.isArray()) {
-      throw new ManifestException("tensors: must be a list, got " + show(tensors));
-    }
-    List<String> problems = new ArrayList<>();
-    Set<String> paths = new HashSet<>();
-    List<TensorEntry> entries = new ArrayList<>();
-    for (int i = 0; i < tensors.size(); i++) {
-      TensorEntry e = new EntryReader(tensors.get(i), i, problems, paths).tensor();
-      if (e != null) {
-        entries.add(e);
-      }
+    if (!listed) {
+      throw new ManifestException("tensors: must be a list, got " + show(fields.get(TENSORS)));
     }
     return new Read(new Manifest(Manifest.FORMAT_VERSION, sv.asText(), seed.asLong(), format, cap.asLong(), entries),
         problems, paths);
+  }
+
+  private static String textOf(JsonNode n) {
+    return n != null && n.isTextual() ? n.asText() : "";
   }
 
   /** Reads one tensor entry, reporting each bad field; null when any is bad. */

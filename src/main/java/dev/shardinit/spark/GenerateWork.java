@@ -12,6 +12,8 @@ import java.util.Map;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.TaskContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.util.SerializableConfiguration;
 import org.apache.spark.util.LongAccumulator;
 
 /**
@@ -37,7 +39,7 @@ final class GenerateWork implements WorkJob.Work<GenerateWork.Slice, Receipt> {
     }
   }
 
-  private final byte[] conf; // Fs.bytes
+  private final Broadcast<SerializableConfiguration> conf;
   private final String outUri;
   private final String format;
   private final String runTag;
@@ -52,7 +54,7 @@ final class GenerateWork implements WorkJob.Work<GenerateWork.Slice, Receipt> {
    * @param fillSlots   an executor's cores this job's fills may use at once ({@link FillHelpers}); below 2, a
    *     task fills on its own thread only
    */
-  GenerateWork(byte[] conf, String outUri, FileFormat format, String runTag, LongAccumulator shardsDone,
+  GenerateWork(Broadcast<SerializableConfiguration> conf, String outUri, FileFormat format, String runTag, LongAccumulator shardsDone,
       LongAccumulator bytesDone, boolean faultAlways, int fillSlots) {
     this.conf = conf;
     this.outUri = outUri;
@@ -72,7 +74,7 @@ final class GenerateWork implements WorkJob.Work<GenerateWork.Slice, Receipt> {
     FillHelpers helpers = fillSlots > 1 ? FillHelpers.shared(fillSlots) : null;
     boolean filling = false;
     try {
-      FileSystem fs = Fs.of(o, Fs.fromBytes(conf));
+      FileSystem fs = Fs.of(o, conf.value().value());
       try (ShardWriter w = new ShardWriter(fs, o, FileFormat.parse(format), attempt, s -> shardsDone.add(1),
           bytesDone::add, ShardWriter.CHUNK_BYTES, helpers)) {
         if (helpers != null) {

@@ -22,6 +22,7 @@ import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.SparkContext;
+import org.apache.spark.util.SerializableConfiguration;
 
 /**
  * The driver of a generate run: deals the plan's shards into partitions, runs them ({@link GenerateWork}),
@@ -91,7 +92,7 @@ public final class Generator {
         Plan.Task::bytes)) {
       slices.add(slice(plan, g, fault));
     }
-    GenerateWork work = new GenerateWork(Fs.bytes(sc.hadoopConfiguration()), dir.toUri().toString(), format, runTag,
+    GenerateWork work = new GenerateWork(SerializableConfiguration.broadcast(sc), dir.toUri().toString(), format, runTag,
         counters.first(), counters.second(), hook.equals("always"), fillSlots(sc));
     return new WorkJob<>(sc, slices, work);
   }

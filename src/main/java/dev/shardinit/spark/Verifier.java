@@ -2,13 +2,13 @@ package dev.shardinit.spark;
 
 import dev.shardinit.format.Manifest;
 import dev.shardinit.format.ManifestCheck;
-import dev.shardinit.format.io.Fs;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.SparkContext;
+import org.apache.spark.util.SerializableConfiguration;
 
 /** The driver of a verify run: checks the given files of a checkpoint on the cluster ({@link VerifyWork}). */
 public final class Verifier {
@@ -55,7 +55,7 @@ public final class Verifier {
       if (onStart != null) {
         onStart.accept(counters);
       }
-      VerifyWork work = new VerifyWork(Fs.bytes(sc.hadoopConfiguration()), dir.toUri().toString(), m.fileFormat(),
+      VerifyWork work = new VerifyWork(SerializableConfiguration.broadcast(sc), dir.toUri().toString(), m.fileFormat(),
           counters.first(), counters.second());
       for (FileCheck.Outcome o : jobs.run(new WorkJob<>(sc, slices, work), "shardinit verify: " + files.size()
           + " files")) {

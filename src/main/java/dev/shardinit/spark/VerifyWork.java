@@ -13,6 +13,8 @@ import java.util.Map;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.TaskContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.util.SerializableConfiguration;
 import org.apache.spark.util.LongAccumulator;
 
 /** A verify task: checks the files of its slice against their regeneration ({@link FileCheck}). */
@@ -41,13 +43,13 @@ final class VerifyWork implements WorkJob.Work<VerifyWork.Slice, FileCheck.Outco
     }
   }
 
-  private final byte[] conf; // Fs.bytes
+  private final Broadcast<SerializableConfiguration> conf;
   private final String rootUri;
   private final String format;
   private final LongAccumulator filesDone;
   private final LongAccumulator bytesDone;
 
-  VerifyWork(byte[] conf, String rootUri, FileFormat format, LongAccumulator filesDone, LongAccumulator bytesDone) {
+  VerifyWork(Broadcast<SerializableConfiguration> conf, String rootUri, FileFormat format, LongAccumulator filesDone, LongAccumulator bytesDone) {
     this.conf = conf;
     this.rootUri = rootUri;
     this.format = format.id();
@@ -58,7 +60,7 @@ final class VerifyWork implements WorkJob.Work<VerifyWork.Slice, FileCheck.Outco
   @Override
   public List<FileCheck.Outcome> run(Slice in, TaskContext tc) throws IOException {
     Path root = new Path(rootUri);
-    FileSystem fs = Fs.of(root, Fs.fromBytes(conf));
+    FileSystem fs = Fs.of(root, conf.value().value());
     FileFormat f = FileFormat.parse(format);
     Map<String, Initializer> inits = new HashMap<>();
     List<FileCheck.Outcome> out = new ArrayList<>(in.items.size());

@@ -79,4 +79,34 @@ class PlanSuite extends AnyFunSuite {
     }
     assert(Crc32c.combine(crc(data, 0, 10), crc(data, 10, 10), 0) == crc(data, 0, 10))
   }
+
+  test("count is the number of pieces, for ranges on piece boundaries in long and short rows") {
+    val cap = Layout.PIECE_CAP
+    val rnd = new SplittableRandom(5)
+    for (row <- Seq(1L, 7L, cap - 1, cap, cap + 1, 3 * cap + 5); _ <- 0 until 200) {
+      val numel = row * (1 + rnd.nextInt(6))
+      val bounds = (0L to numel).filter(at => Layout.isBoundary(row, numel, at))
+      val a = bounds(rnd.nextInt(bounds.size))
+      val b = bounds(rnd.nextInt(bounds.size))
+      val (s, e) = (math.min(a, b), math.max(a, b))
+      assert(Layout.count(row, s, e) == Layout.pieces(row, s, e).length, (row, s, e))
+    }
+  }
+
+  test("directory names: 255 bytes hold, 256 do not; names that differ only in case are refused") {
+    assert(Plan.dirs(java.util.List.of("a" * 255)).get(0) == "a" * 255)
+    val long = intercept[Plan.NameException](Plan.dirs(java.util.List.of("ok", "b" * 256)))
+    assert(long.tensor == 1 && long.getMessage == "its directory name would be 256 bytes long; file systems hold at most 255 (shorten the name)")
+    val dup = intercept[Plan.NameException](Plan.dirs(java.util.List.of("w", "x/y", "W")))
+    assert(dup.tensor == 2 && dup.getMessage.startsWith("its directory 'W' differs only in case from that of 'w'"))
+    // names that sanitise to the same directory are still told apart by a suffix, as before
+    assert(Plan.dirs(java.util.List.of("a/b", "a:b")).asScala == Seq("a_b", "a_b~2"))
+  }
+
+  test("a plan of more than a million files is refused before its shards are made") {
+    val huge = normal("w", 1L << 40)(Dtype.BFLOAT16)
+    val e = intercept[Plan.TooManyFilesException](Plan.of(java.util.List.of(huge), 1024, ".parquet"))
+    assert(e.getMessage == "the plan needs more than 1000000 files at a shard size of 1024 bytes; use a larger shard size")
+    assert(Plan.of(java.util.List.of(huge), 1L << 30, ".parquet").shardCount() == 2048)
+  }
 }

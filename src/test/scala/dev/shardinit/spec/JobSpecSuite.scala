@@ -519,4 +519,27 @@ class JobSpecSuite extends AnyFunSuite {
     val l = errors(lots)
     assert(l.size == 51 && l.last == "... and 10 more errors")
   }
+
+  test("init is spelled as dtype may be: any case, with or without the underscore and a torch.nn.init. prefix") {
+    for (spelling <- Seq("normal_", "normal", "Normal", "NORMAL_", "torch.nn.init.normal_", "nn.init.normal", " normal_ "))
+      assert(JobSpec.parse(s"seed: 1\ntensors: [{name: w, shape: [4], init: '$spelling'}]", "a.yaml")
+        .tensors.get(0).init == "normal_", spelling)
+    assert(ByName.canonical("torch.nn.init.kaiming_uniform_") == "kaiming_uniform_")
+  }
+
+  test("byte sizes are exact: a shape that fits in 63 bits of elements but not of bytes is an error, also after --dtype") {
+    assert(error("{name: w, shape: [2305843009213693952], init: zeros_}") == "tensors[0] 'w': shape: " +
+      "[2305843009213693952] holds 2305843009213693952 float32 elements, more than 9223372036854775807 bytes")
+    val fine = JobSpec.parse("seed: 1\ndtype: bfloat16\ntensors: [{name: w, shape: [1], init: zeros_, dtype: float32}, " +
+      "{name: v, shape: [4611686018427387900], init: zeros_}]", "b.yaml")
+    val e = intercept[SpecException](fine.withDtype(Dtype.FLOAT32))
+    assert(e.errors.asScala.toSeq == Seq("tensors[1] 'v': shape: [4611686018427387900] holds 4611686018427387900 " +
+      "float32 elements, more than 9223372036854775807 bytes"))
+  }
+
+  test("labels shorten long names, so an error stays one readable line") {
+    val name = "x" * 10000
+    assert(SpecException.label("tensors[0]", name) == s"tensors[0] '${"x" * 60}...${"x" * 10}' (10000 characters)")
+    assert(SpecException.label("tensors[0]", "w") == "tensors[0] 'w'")
+  }
 }

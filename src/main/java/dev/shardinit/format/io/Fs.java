@@ -1,15 +1,11 @@
 package dev.shardinit.format.io;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
+import java.lang.ref.WeakReference;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.WeakHashMap;
 import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
@@ -34,11 +30,24 @@ public final class Fs {
     return fs;
   }
 
-  /** A new raw local file system ({@link LocalFs}). */
+  /**
+   * One LocalFs per Configuration object (an executor's tasks share the broadcast one), as Hadoop caches its own
+   * file systems. Both references are weak: a file system refers to its configuration.
+   */
+  private static final Map<Configuration, WeakReference<LocalFs>> LOCAL = new WeakHashMap<>();
+
+  /** The raw local file system ({@link LocalFs}) of a configuration. */
   public static FileSystem local(Configuration conf) throws IOException {
-    LocalFs fs = new LocalFs();
-    fs.initialize(java.net.URI.create("file:///"), conf);
-    return fs;
+    synchronized (LOCAL) {
+      WeakReference<LocalFs> ref = LOCAL.get(conf);
+      LocalFs fs = ref == null ? null : ref.get();
+      if (fs == null) {
+        fs = new LocalFs();
+        fs.initialize(java.net.URI.create("file:///"), conf);
+        LOCAL.put(conf, new WeakReference<>(fs));
+      }
+      return fs;
+    }
   }
 
   /** The path of {@code p} relative to the directory whose path is {@code base} (as in {@code toUri().getPath()}). */
@@ -71,56 +80,5 @@ public final class Fs {
         }
       }
     }
-  }
-
-  /**
-   * A Configuration's entries as bytes, to ship to executors: a count, then each key and value as a length and
-   * UTF-8. A few hundred entries serialise as one byte array, where a map of strings made Java serialization
-   * write (and the task read) each string on its own, cold, in the job's first task.
-   */
-  public static byte[] bytes(Configuration conf) {
-    try {
-      ByteArrayOutputStream buf = new ByteArrayOutputStream(1 << 16);
-      DataOutputStream out = new DataOutputStream(buf);
-      List<Map.Entry<String, String>> entries = new ArrayList<>();
-      for (Map.Entry<String, String> e : conf) {
-        entries.add(e);
-      }
-      out.writeInt(entries.size());
-      for (Map.Entry<String, String> e : entries) {
-        writeString(out, e.getKey());
-        writeString(out, e.getValue());
-      }
-      out.flush();
-      return buf.toByteArray();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e); // a ByteArrayOutputStream does not fail
-    }
-  }
-
-  /** The Configuration {@link #bytes} encoded (without Hadoop's default resources: every entry is in them). */
-  public static Configuration fromBytes(byte[] bytes) {
-    Configuration c = new Configuration(false);
-    try {
-      DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes));
-      for (int n = in.readInt(); n > 0; n--) {
-        c.set(readString(in), readString(in));
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("damaged configuration bytes", e);
-    }
-    return c;
-  }
-
-  private static void writeString(DataOutputStream out, String s) throws IOException {
-    byte[] b = s.getBytes(StandardCharsets.UTF_8);
-    out.writeInt(b.length);
-    out.write(b);
-  }
-
-  private static String readString(DataInputStream in) throws IOException {
-    byte[] b = new byte[in.readInt()];
-    in.readFully(b);
-    return new String(b, StandardCharsets.UTF_8);
   }
 }

@@ -17,24 +17,6 @@ class FsSuite extends AnyFunSuite {
   private def tmp(): JPath = TestWork.dir("FsSuite")
   private def p(j: JPath): Path = new Path(j.toUri)
 
-  test("a Configuration shipped as bytes comes back with exactly its entries, defaults included") {
-    val conf = new Configuration()
-    conf.set("fs.example.key", "s3cr\u00e9t \u2603")
-    conf.set("fs.example.empty", "")
-    conf.set("fs.example.long", "x" * 70000) // longer than DataOutput.writeUTF allows
-    val back = Fs.fromBytes(Fs.bytes(conf))
-    def entries(c: Configuration) = c.iterator().asScala.map(e => e.getKey -> e.getValue).toMap
-    assert(entries(conf).size > 100) // Hadoop's defaults travel too: the task's Configuration loads none
-    assert(entries(back) == entries(conf))
-    assert(back.get("fs.example.key") == "s3cr\u00e9t \u2603" && back.get("fs.example.empty") == "")
-  }
-
-  test("damaged configuration bytes fail with a message, not a half-read Configuration") {
-    val bytes = Fs.bytes(new Configuration())
-    val e = intercept[java.io.UncheckedIOException](Fs.fromBytes(java.util.Arrays.copyOf(bytes, bytes.length / 2)))
-    assert(e.getMessage == "damaged configuration bytes")
-  }
-
   test("local paths get the process-free local file system, without .crc side files") {
     assert(fs.isInstanceOf[LocalFs])
     val d = tmp()
