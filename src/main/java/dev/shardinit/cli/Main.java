@@ -66,7 +66,13 @@ public final class Main implements Runnable {
       errWriter.println("shardinit: failed: " + describe(ex) + logNote());
       return FAILED;
     });
-    return cl.execute(args);
+    try {
+      return cl.execute(args);
+    } catch (OutOfMemoryError e) { // picocli hands errors on; a command that ran out of heap gets one line too
+      errWriter.println("shardinit: failed: out of memory (" + e.getMessage() + "); give the JVM more heap: "
+          + "SHARDINIT_JAVA_OPTS=-Xmx8g for ./shardinit, --driver-memory for spark-submit" + logNote());
+      return FAILED;
+    }
   }
 
   private static String logNote() {
