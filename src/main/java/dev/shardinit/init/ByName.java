@@ -57,7 +57,7 @@ public final class ByName {
     List<String> accepted = FUNCTIONS.get(c);
     for (String k : kwargs.keySet()) {
       if (!accepted.contains(k)) {
-        throw InitException.of("%s: unknown argument '%s'; %s", c, k,
+        throw InitException.unknownArgument(k, "%s: unknown argument '%s'; %s", c, k,
             accepted.isEmpty() ? "it takes no arguments" : "accepted: " + String.join(", ", accepted));
       }
     }
@@ -98,7 +98,7 @@ public final class ByName {
       Object v = kw.get(name);
       if (v == null) {
         if (dflt == null) {
-          throw InitException.of("%s: missing required argument '%s'", fn, name);
+          throw InitException.argument(name, "%s: missing required argument '%s'", fn, name);
         }
         return dflt;
       }
@@ -141,7 +141,7 @@ public final class ByName {
 
     private InitException wrongType(String name, Object v, String what) {
       String kind = v instanceof String ? "string '" + v + "'" : v.getClass().getSimpleName().toLowerCase() + " " + v;
-      return InitException.of("%s: argument '%s' must be %s, got %s", fn, name, what, kind);
+      return InitException.argument(name, "%s: argument '%s' must be %s, got %s", fn, name, what, kind);
     }
   }
 

@@ -33,7 +33,7 @@ public final class Fans {
   public static String normalizeMode(String mode) {
     String m = mode.toLowerCase(Locale.ROOT);
     if (!m.equals("fan_in") && !m.equals("fan_out")) {
-      throw new InitException("Mode " + m + " not supported, please use one of ['fan_in', 'fan_out']");
+      throw InitException.argument("mode", "Mode %s not supported, please use one of ['fan_in', 'fan_out']", m);
     }
     return m;
   }

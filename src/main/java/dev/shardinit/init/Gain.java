@@ -28,7 +28,7 @@ public final class Gain {
       case "selu":
         return 3.0 / 4;
       default:
-        throw new InitException("Unsupported nonlinearity " + nonlinearity);
+        throw InitException.argument("nonlinearity", "Unsupported nonlinearity %s", nonlinearity);
     }
   }
 
@@ -40,6 +40,6 @@ public final class Gain {
       return ((Number) param).doubleValue();
     }
     String shown = param instanceof Boolean ? ((Boolean) param ? "True" : "False") : String.valueOf(param);
-    throw new InitException("negative_slope " + shown + " not a valid number");
+    throw InitException.argument("a", "negative_slope %s not a valid number", shown); // kaiming's a
   }
 }

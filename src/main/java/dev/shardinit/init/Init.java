@@ -40,21 +40,21 @@ public final class Init {
     finite("a", a);
     finite("b", b);
     if (!(std > 0)) {
-      throw InitException.of("trunc_normal_ expects std > 0.0, but found std %s", Fmt.num(std));
+      throw InitException.argument("std", "trunc_normal_ expects std > 0.0, but found std %s", Fmt.num(std));
     }
     if (a > b) {
-      throw InitException.of("trunc_normal_ expects a <= b, but found a=%s > b=%s", Fmt.num(a), Fmt.num(b));
+      throw InitException.arguments("trunc_normal_ expects a <= b, but found a=%s > b=%s", Fmt.num(a), Fmt.num(b));
     }
     Dtype dt = t.dtype();
     double keepLo = dt.ceil(a);
     double keepHi = dt.floor(b);
     if (!(keepLo <= keepHi)) {
-      throw InitException.of("trunc_normal_: no %s value lies in [a, b] = [%s, %s]", dt, Fmt.num(a), Fmt.num(b));
+      throw InitException.arguments("trunc_normal_: no %s value lies in [a, b] = [%s, %s]", dt, Fmt.num(a), Fmt.num(b));
     }
     double alpha = (a - mean) / std;
     double beta = (b - mean) / std;
     if (Math.min(Math.abs(alpha), Math.abs(beta)) > 37 && (alpha > 0 || beta < 0)) {
-      throw InitException.of("trunc_normal_: [a, b] = [%s, %s] lies more than 37 std from mean=%s (std=%s); "
+      throw InitException.arguments("trunc_normal_: [a, b] = [%s, %s] lies more than 37 std from mean=%s (std=%s); "
           + "its probability underflows float64", Fmt.num(a), Fmt.num(b), Fmt.num(mean), Fmt.num(std));
     }
     List<String> warnings = new ArrayList<>();
@@ -105,10 +105,10 @@ public final class Init {
       throw new InitException("Only tensors with 3, 4, or 5 dimensions are supported");
     }
     if (groups < 1) {
-      throw InitException.of("dirac_ expects groups >= 1, but found groups %d", groups);
+      throw InitException.argument("groups", "dirac_ expects groups >= 1, but found groups %d", groups);
     }
     if (t.dim(0) % groups != 0) {
-      throw new InitException("dim 0 must be divisible by groups");
+      throw InitException.argument("groups", "dim 0 must be divisible by groups");
     }
     return make(t, "dirac_", args("groups", groups), Samplers.dirac(t.shape(), groups), null, null, null,
         new ArrayList<>());
@@ -204,7 +204,8 @@ public final class Init {
     finite("sparsity", sparsity);
     finite("std", std);
     if (sparsity < 0 || sparsity > 1) {
-      throw InitException.of("sparse_ expects 0 <= sparsity <= 1, but found sparsity %s", Fmt.num(sparsity));
+      throw InitException.argument("sparsity", "sparse_ expects 0 <= sparsity <= 1, but found sparsity %s",
+          Fmt.num(sparsity));
     }
     checkStd(std);
     Map<String, Object> args = args("sparsity", sparsity, "std", std);
@@ -275,7 +276,7 @@ public final class Init {
 
   private static void checkStd(double std) {
     if (!(std >= 0.0)) {
-      throw InitException.of("normal expects std >= 0.0, but found std %s", Fmt.num(std));
+      throw InitException.argument("std", "normal expects std >= 0.0, but found std %s", Fmt.num(std));
     }
   }
 
@@ -294,7 +295,7 @@ public final class Init {
 
   static void finite(String arg, double v) {
     if (!Double.isFinite(v)) {
-      throw InitException.of("argument '%s' must be a finite number, got %s", arg, Fmt.num(v));
+      throw InitException.argument(arg, "argument '%s' must be a finite number, got %s", arg, Fmt.num(v));
     }
   }
 

@@ -725,19 +725,9 @@ final class SpecParser {
 
   // ----------------------------------------------------------------------------------- initializer errors
 
-  private static final Pattern UNKNOWN_ARG = Pattern.compile("unknown argument '(\\w+)'");
-  private static final Pattern[] ARG_PATTERNS = {
-      Pattern.compile("argument '(\\w+)'"),
-      Pattern.compile("expects 0 <= (\\w+) <= 1"),
-      Pattern.compile("expects (\\w+) [<>]=? \\d"),
-      Pattern.compile("divisible by (\\w+)"),
-      Pattern.compile("Unsupported (nonlinearity)"),
-      Pattern.compile("^(Mode) \\S+ not supported"),
-      Pattern.compile("^(negative_slope) ")};
-
   /**
-   * An initializer's error as {@code <field>: <message>}: the field is {@code args.<name>} when the message
-   * is about one argument the function takes, {@code args} when it is about the relation of several
+   * An initializer's error as {@code <field>: <message>}: the field is {@code args.<name>} when the error is about
+   * an argument the function takes (or one it does not take), {@code args} when it is about how several relate
    * (trunc_normal_'s a and b), else {@code init}. The function name is prefixed when the message lacks it.
    */
   static String describe(String fn, InitException e) {
@@ -745,25 +735,10 @@ final class SpecParser {
     String base = fn.endsWith("_") ? fn.substring(0, fn.length() - 1) : fn;
     List<String> accepted = ByName.FUNCTIONS.getOrDefault(fn, List.of());
     String field = "init";
-    Matcher unknown = UNKNOWN_ARG.matcher(msg);
-    if (unknown.find()) {
-      field = "args." + unknown.group(1);
-    } else if (msg.contains("expects a <= b") || msg.contains("[a, b]")) {
+    if (e.aboutArguments()) {
       field = "args";
-    } else {
-      for (Pattern p : ARG_PATTERNS) {
-        Matcher m = p.matcher(msg);
-        if (m.find()) {
-          String arg = m.group(1).toLowerCase(Locale.ROOT);
-          if (arg.equals("negative_slope")) {
-            arg = "a";
-          }
-          if (accepted.contains(arg)) {
-            field = "args." + arg;
-          }
-          break;
-        }
-      }
+    } else if (e.argument() != null && (e.unknownArgument() || accepted.contains(e.argument()))) {
+      field = "args." + e.argument();
     }
     if (!msg.contains(base)) {
       msg = fn + ": " + msg;
