@@ -61,7 +61,7 @@ final class Generate implements Callable<Integer> {
     if (partitions != null && partitions < 1) {
       throw new CliError("--partitions: must be at least 1, got " + partitions);
     }
-    FileFormat format = FileFormat.parse(spec.format());
+    FileFormat format = spec.format();
     long t0 = System.nanoTime();
     OutputDir output;
     try {

@@ -49,18 +49,13 @@ final class JobOptions {
       }
     }
     if (format != null) {
-      fileFormat(format);
-      s = s.withFormat(format);
+      try {
+        s = s.withFormat(FileFormat.parse(format));
+      } catch (IllegalArgumentException e) {
+        throw new CliError("--format: " + e.getMessage());
+      }
     }
     return s;
-  }
-
-  static FileFormat fileFormat(String f) {
-    try {
-      return FileFormat.parse(f);
-    } catch (IllegalArgumentException e) {
-      throw new CliError("--format: " + e.getMessage());
-    }
   }
 
   /** Prints the warnings torch would give for the spec's initializers, one line each. */
@@ -82,7 +77,7 @@ final class JobOptions {
       inits.add(t.resolve(s.seed()));
     }
     try {
-      return Plan.of(inits, bytes, FileFormat.parse(s.format()).extension());
+      return Plan.of(inits, bytes, s.format().extension());
     } catch (Plan.NameException e) {
       TensorSpec t = s.tensors().get(e.tensor());
       throw new SpecException(s.file(), List.of(SpecException.label(t.location(), t.name()) + ": name: "

@@ -25,7 +25,7 @@ public enum FileFormat {
     return extension;
   }
 
-  /** Parses "parquet" or "arrow", ignoring case and surrounding blanks. */
+  /** Parses a format's id ("parquet", "arrow"), ignoring case and surrounding blanks: the one place that does. */
   public static FileFormat parse(String s) {
     String k = s == null ? "" : s.trim().toLowerCase(Locale.ROOT);
     for (FileFormat f : values()) {
@@ -33,7 +33,11 @@ public enum FileFormat {
         return f;
       }
     }
-    throw new IllegalArgumentException("unknown format '" + s + "'; use parquet or arrow");
+    StringBuilder ids = new StringBuilder();
+    for (FileFormat f : values()) {
+      ids.append(ids.length() == 0 ? "" : ", ").append(f.id);
+    }
+    throw new IllegalArgumentException("unknown format '" + s + "'; use one of " + ids);
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.shardinit.spec;
 
+import dev.shardinit.format.FileFormat;
 import dev.shardinit.init.Dtype;
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
@@ -21,13 +22,13 @@ public final class JobSpec {
   private final String file;
   private final long seed;
   private final Dtype dtype;
-  private final String format;
+  private final FileFormat format;
   private final List<TensorSpec> tensors;
   private final List<String> warnings;
   private final long parameterCount;
   private final long byteCount;
 
-  JobSpec(String file, long seed, Dtype dtype, String format, List<TensorSpec> tensors, List<String> warnings) {
+  JobSpec(String file, long seed, Dtype dtype, FileFormat format, List<TensorSpec> tensors, List<String> warnings) {
     this.file = file;
     this.seed = seed;
     this.dtype = dtype;
@@ -57,7 +58,7 @@ public final class JobSpec {
    */
   public static JobSpec parse(String text, String fileName) {
     Objects.requireNonNull(text, "text");
-    return SpecParser.parse(SpecParser.readTree(text, fileName), fileName);
+    return SpecParser.parse(SpecReader.readTree(text, fileName), fileName);
   }
 
   /**
@@ -72,8 +73,8 @@ public final class JobSpec {
       if (Files.isDirectory(file)) {
         throw unreadable(file, "is a directory");
       }
-      if (Files.size(file) > SpecParser.MAX_BYTES) {
-        throw unreadable(file, "larger than " + (SpecParser.MAX_BYTES >> 20) + " MiB; not a job spec?");
+      if (Files.size(file) > SpecReader.MAX_BYTES) {
+        throw unreadable(file, "larger than " + (SpecReader.MAX_BYTES >> 20) + " MiB; not a job spec?");
       }
       text = Files.readString(file, StandardCharsets.UTF_8);
     } catch (NoSuchFileException e) {
@@ -106,8 +107,8 @@ public final class JobSpec {
     return dtype;
   }
 
-  /** The output format: parquet or arrow. */
-  public String format() {
+  /** The output file format. */
+  public FileFormat format() {
     return format;
   }
 
@@ -136,7 +137,7 @@ public final class JobSpec {
     if (newSeed == seed) {
       return this;
     }
-    return new JobSpec(file, newSeed, dtype, format, SpecParser.reresolve(file, tensors, dtype, newSeed), warnings);
+    return new JobSpec(file, newSeed, dtype, format, Expansion.reresolve(file, tensors, dtype, newSeed), warnings);
   }
 
   /**
@@ -151,22 +152,12 @@ public final class JobSpec {
     if (newDtype == dtype) {
       return this;
     }
-    return new JobSpec(file, seed, newDtype, format, SpecParser.reresolve(file, tensors, newDtype, seed), warnings);
+    return new JobSpec(file, seed, newDtype, format, Expansion.reresolve(file, tensors, newDtype, seed), warnings);
   }
 
-  /**
-   * The same job with another output format (parquet or arrow, any case).
-   *
-   * @throws SpecException {@code format: unknown format '<f>'; use one of parquet, arrow}
-   */
-  public JobSpec withFormat(String newFormat) {
-    String f;
-    try {
-      f = SpecParser.format(newFormat);
-    } catch (IllegalArgumentException e) {
-      throw new SpecException("format: " + e.getMessage());
-    }
-    return new JobSpec(file, seed, dtype, f, tensors, warnings);
+  /** The same job with another output file format. */
+  public JobSpec withFormat(FileFormat newFormat) {
+    return new JobSpec(file, seed, dtype, java.util.Objects.requireNonNull(newFormat, "format"), tensors, warnings);
   }
 
   @Override

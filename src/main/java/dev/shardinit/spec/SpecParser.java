@@ -1,234 +1,37 @@
 package dev.shardinit.spec;
 
-import com.fasterxml.jackson.core.JsonLocation;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.node.MissingNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.shardinit.format.FileFormat;
 import dev.shardinit.init.ByName;
 import dev.shardinit.init.Dtype;
 import dev.shardinit.init.InitException;
-import dev.shardinit.init.Initializer;
-import dev.shardinit.init.Target;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.error.Mark;
-import org.yaml.snakeyaml.error.MarkedYAMLException;
 
 /**
- * Reads a job spec into a Jackson tree and validates the tree by hand: every key known, every value of the
- * right type, repeat blocks expanded, names unique, every initializer resolved. All errors are collected (at
- * most {@link #MAX_ERRORS}), one line each.
+ * Validates a job spec's tree ({@link SpecReader}) by hand: every key known, every value of the right type,
+ * placeholders bound; then has the entries expanded and resolved ({@link Expansion}). All errors are collected
+ * ({@link Errors}), one line each.
  */
 final class SpecParser {
-  /** The largest job spec read, in bytes (and YAML code points). */
-  static final int MAX_BYTES = 64 << 20;
   /** The most tensors a spec may expand to. */
   static final int MAX_TENSORS = 1_000_000;
-  static final int MAX_ERRORS = 50;
-  static final List<String> FORMATS = List.of("parquet", "arrow");
 
   private static final List<String> TOP_KEYS = List.of("seed", "dtype", "format", "tensors");
   private static final List<String> TENSOR_KEYS = List.of("name", "shape", "dtype", "init", "args");
   private static final List<String> REPEAT_KEYS = List.of("repeat", "tensors");
   private static final Pattern IDENT = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
-  /** Jackson's message for a repeated key (STRICT_DUPLICATE_DETECTION). */
-  private static final Pattern DUPLICATE = Pattern.compile("^Duplicate (?:field|Object property) ['\"](.*)['\"]");
-
-  private static final ObjectMapper JSON = JsonMapper.builder()
-      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-      .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY)
-      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-      .build();
-  private static final ObjectMapper YAML;
-
-  static {
-    LoaderOptions lo = new LoaderOptions();
-    lo.setCodePointLimit(MAX_BYTES);
-    YAML = YAMLMapper.builder(YAMLFactory.builder().loaderOptions(lo).build())
-        .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-        .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY)
-        .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-        .build();
-  }
-
   private final String file;
-  private final List<String> errors = new ArrayList<>();
-  private int suppressed;
-  private final List<String> warnings = new ArrayList<>();
+  private final Errors errors;
   private int templates;
 
   private SpecParser(String file) {
     this.file = file;
-  }
-
-  /** An entry of a tensors list: a tensor or a repeat block. */
-  private abstract static class Entry {
-    final String path;
-
-    Entry(String path) {
-      this.path = path;
-    }
-  }
-
-  /** A tensor as written, placeholders unresolved. */
-  private static final class Tmpl extends Entry {
-    final int id;
-    String rawName;
-    List<Object> nameParts; // String literals and Var references
-    long[] shape;
-    Dtype dtype; // null: the job's default
-    String init;
-    Map<String, Object> args = new LinkedHashMap<>();
-    boolean ok = true;
-    boolean failed;
-    boolean dupReported;
-    boolean warned;
-
-    Tmpl(String path, int id) {
-      super(path);
-      this.id = id;
-    }
-
-    String label() {
-      return SpecParser.label(path, rawName);
-    }
-  }
-
-  private static final class Var {
-    final String name;
-
-    Var(String name) {
-      this.name = name;
-    }
-  }
-
-  private static final class Repeat extends Entry {
-    String var;
-    long start;
-    long end;
-    List<Entry> children = List.of();
-    boolean ok = true;
-
-    Repeat(String path) {
-      super(path);
-    }
-  }
-
-  // ---------------------------------------------------------------------------------------------- reading
-
-  /** Parses the text as YAML, or as JSON when the file name ends in .json. */
-  static JsonNode readTree(String text, String file) {
-    boolean json = file != null && file.toLowerCase(Locale.ROOT).endsWith(".json");
-    if (!text.isEmpty() && text.charAt(0) == '\uFEFF') {
-      text = text.substring(1);
-    }
-    if (!json) {
-      rejectAliasesAndNonFinite(text, file);
-    }
-    try {
-      JsonNode n = (json ? JSON : YAML).readTree(text);
-      return n == null ? MissingNode.getInstance() : n;
-    } catch (JsonProcessingException e) {
-      throw new SpecException(file, List.of(parseError(e, json ? "JSON" : "YAML")));
-    }
-  }
-
-  private static final Pattern NON_FINITE = Pattern.compile("[-+]?\\.(?:inf|nan)", Pattern.CASE_INSENSITIVE);
-
-  /**
-   * A first pass over the YAML events for what the tree would get wrong: an alias ({@code *name}) would be read
-   * as the plain string "name", and {@code .nan} or {@code .inf} fail as a "malformed number". Aliases are
-   * rejected rather than expanded: a spec is short enough to write out, and expansion is how a small YAML file
-   * becomes a huge document. Syntax errors are left to the tree reader, which reports them with their place.
-   */
-  private static void rejectAliasesAndNonFinite(String text, String file) {
-    List<String> errors = new ArrayList<>();
-    try (com.fasterxml.jackson.dataformat.yaml.YAMLParser p =
-        (com.fasterxml.jackson.dataformat.yaml.YAMLParser) YAML.getFactory().createParser(text)) {
-      com.fasterxml.jackson.core.JsonToken tok;
-      while ((tok = p.nextToken()) != null && errors.size() < MAX_ERRORS) {
-        JsonLocation at = p.currentTokenLocation();
-        String where = "line " + at.getLineNr() + ", column " + at.getColumnNr() + ": ";
-        if (p.isCurrentAlias()) {
-          errors.add(where + "YAML aliases are not supported (*" + p.getText() + "); write the value out in full");
-        } else if (tok == com.fasterxml.jackson.core.JsonToken.VALUE_NUMBER_FLOAT
-            && NON_FINITE.matcher(p.getText()).matches()) {
-          errors.add(where + field(p.getParsingContext()) + ": must be a finite number, got " + p.getText());
-        }
-      }
-    } catch (IOException e) {
-      // a syntax error: the tree reader reports it
-    }
-    if (!errors.isEmpty()) {
-      throw new SpecException(file, errors);
-    }
-  }
-
-  /** The field a parser is at, as spec errors name fields: {@code tensors[0].args.std}. */
-  private static String field(com.fasterxml.jackson.core.JsonStreamContext c) {
-    List<com.fasterxml.jackson.core.JsonStreamContext> chain = new ArrayList<>();
-    for (com.fasterxml.jackson.core.JsonStreamContext x = c; x != null && !x.inRoot(); x = x.getParent()) {
-      chain.add(0, x);
-    }
-    StringBuilder b = new StringBuilder();
-    for (com.fasterxml.jackson.core.JsonStreamContext x : chain) {
-      if (x.inArray()) {
-        b.append('[').append(x.getCurrentIndex()).append(']');
-      } else if (x.getCurrentName() != null) {
-        b.append(b.length() == 0 ? "" : ".").append(x.getCurrentName());
-      }
-    }
-    return b.length() == 0 ? "the job spec" : b.toString();
-  }
-
-  private static String parseError(JsonProcessingException e, String lang) {
-    if (e.getCause() instanceof MarkedYAMLException) {
-      MarkedYAMLException y = (MarkedYAMLException) e.getCause();
-      String problem = oneLine(y.getProblem() == null ? y.getMessage() : y.getProblem());
-      String ctx = "";
-      if (y.getContext() != null) {
-        ctx = " (" + oneLine(y.getContext()) + (y.getContextMark() == null ? "" : " at " + at(y.getContextMark())) + ")";
-      }
-      String where = y.getProblemMark() == null ? "" : at(y.getProblemMark()) + ": ";
-      return where + "invalid " + lang + ": " + problem + ctx;
-    }
-    String msg = oneLine(e.getOriginalMessage() == null ? String.valueOf(e.getMessage()) : e.getOriginalMessage());
-    JsonLocation loc = e.getLocation();
-    String where = loc != null && loc.getLineNr() > 0
-        ? "line " + loc.getLineNr() + (loc.getColumnNr() > 0 ? ", column " + loc.getColumnNr() : "") + ": "
-        : "";
-    Matcher dup = DUPLICATE.matcher(msg);
-    if (dup.find()) {
-      return where + "duplicate key '" + dup.group(1) + "'";
-    }
-    if (msg.startsWith("Trailing token")) {
-      return where + "unexpected content after the job spec (a second document?)";
-    }
-    return where + "invalid " + lang + ": " + msg;
-  }
-
-  private static String at(Mark m) {
-    return "line " + (m.getLine() + 1) + ", column " + (m.getColumn() + 1);
-  }
-
-  private static String oneLine(String s) {
-    return s.trim().replaceAll("\\s*\\n\\s*", " ");
+    this.errors = new Errors(file);
   }
 
   // ------------------------------------------------------------------------------------------- validation
@@ -266,21 +69,21 @@ final class SpecParser {
       dtypeOk = dtype != null;
     }
 
-    String format = FORMATS.get(0);
+    FileFormat format = FileFormat.PARQUET;
     if (root.has("format")) {
       JsonNode f = root.get("format");
       if (!f.isTextual()) {
         error("format: must be a string, got " + show(f));
       } else {
         try {
-          format = format(f.asText());
+          format = FileFormat.parse(f.asText());
         } catch (IllegalArgumentException e) {
           error("format: " + e.getMessage());
         }
       }
     }
 
-    List<Entry> entries = List.of();
+    List<Template.Entry> entries = List.of();
     JsonNode t = root.get("tensors");
     if (t == null) {
       error("missing field 'tensors'");
@@ -289,12 +92,13 @@ final class SpecParser {
     }
 
     List<TensorSpec> tensors = new ArrayList<>();
-    long count = count(entries);
+    Expansion expansion = new Expansion(errors);
+    long count = Expansion.count(entries);
     if (count > MAX_TENSORS) {
       error("tensors: the repeat blocks expand to " + (count == Long.MAX_VALUE ? "more than " + MAX_TENSORS : count)
           + " tensors; at most " + MAX_TENSORS + " are supported");
     } else {
-      expand(entries, new LinkedHashMap<>(), new HashMap<>(), seed, dtypeOk ? dtype : null, tensors);
+      expansion.expand(entries, seed, dtypeOk ? dtype : null, tensors);
     }
     long total = 0;
     for (TensorSpec ts : tensors) {
@@ -305,35 +109,14 @@ final class SpecParser {
         break;
       }
     }
-    if (!errors.isEmpty()) {
-      throw failure();
+    if (errors.any()) {
+      throw errors.failure();
     }
-    return new JobSpec(file, seed, dtype, format, tensors, warnings);
-  }
-
-  /** parquet or arrow, any case. */
-  static String format(String f) {
-    String k = f.trim().toLowerCase(Locale.ROOT);
-    if (!FORMATS.contains(k)) {
-      throw new IllegalArgumentException("unknown format '" + f + "'; use one of " + String.join(", ", FORMATS));
-    }
-    return k;
-  }
-
-  private SpecException failure() {
-    List<String> e = new ArrayList<>(errors);
-    if (suppressed > 0) {
-      e.add("... and " + suppressed + " more error" + (suppressed == 1 ? "" : "s"));
-    }
-    return new SpecException(file, e);
+    return new JobSpec(file, seed, dtype, format, tensors, expansion.warnings());
   }
 
   private void error(String e) {
-    if (errors.size() < MAX_ERRORS) {
-      errors.add(e);
-    } else {
-      suppressed++;
-    }
+    errors.add(e);
   }
 
   private void unknownKeys(JsonNode obj, List<String> allowed, String label, String where) {
@@ -371,7 +154,7 @@ final class SpecParser {
     }
   }
 
-  private List<Entry> entries(JsonNode list, String path, List<String> bound) {
+  private List<Template.Entry> entries(JsonNode list, String path, List<String> bound) {
     if (!list.isArray()) {
       error(path + ": must be a list of tensors, got " + show(list));
       return List.of();
@@ -380,7 +163,7 @@ final class SpecParser {
       error(path + ": must not be empty");
       return List.of();
     }
-    List<Entry> out = new ArrayList<>();
+    List<Template.Entry> out = new ArrayList<>();
     for (int i = 0; i < list.size(); i++) {
       JsonNode e = list.get(i);
       String p = path + "[" + i + "]";
@@ -395,9 +178,9 @@ final class SpecParser {
     return out;
   }
 
-  private Repeat repeat(JsonNode node, String p, List<String> bound) {
-    Repeat r = new Repeat(p);
-    int before = errors.size() + suppressed;
+  private Template.Repeat repeat(JsonNode node, String p, List<String> bound) {
+    Template.Repeat r = new Template.Repeat(p);
+    int before = errors.count();
     unknownKeys(node, REPEAT_KEYS, p, " in a repeat block");
     JsonNode spec = node.get("repeat");
     String rp = p + ".repeat";
@@ -439,7 +222,7 @@ final class SpecParser {
     if (children == null) {
       error(p + ": missing field 'tensors'");
     }
-    r.ok = errors.size() + suppressed == before;
+    r.ok = errors.count() == before;
     if (children != null) {
       // The children's placeholders are checked against every variable the block names, valid or not, so a
       // bad repeat does not also make its children's placeholders "unknown".
@@ -456,9 +239,9 @@ final class SpecParser {
     return r;
   }
 
-  private Tmpl tensor(JsonNode node, String p, List<String> bound) {
-    Tmpl t = new Tmpl(p, templates++);
-    int before = errors.size() + suppressed;
+  private Template.Tmpl tensor(JsonNode node, String p, List<String> bound) {
+    Template.Tmpl t = new Template.Tmpl(p, templates++);
+    int before = errors.count();
     JsonNode n = node.get("name");
     if (n == null) {
       error(p + ": missing field 'name'");
@@ -514,11 +297,11 @@ final class SpecParser {
         }
       }
     }
-    t.ok = errors.size() + suppressed == before;
+    t.ok = errors.count() == before;
     return t;
   }
 
-  private List<Object> placeholders(Tmpl t, List<String> bound) {
+  private List<Object> placeholders(Template.Tmpl t, List<String> bound) {
     String name = t.rawName;
     List<Object> parts = new ArrayList<>();
     StringBuilder lit = new StringBuilder();
@@ -553,7 +336,7 @@ final class SpecParser {
         parts.add(lit.toString());
         lit.setLength(0);
       }
-      parts.add(new Var(var));
+      parts.add(new Template.Var(var));
       i = j;
     }
     if (lit.length() > 0) {
@@ -618,166 +401,6 @@ final class SpecParser {
     return null;
   }
 
-  // -------------------------------------------------------------------------------------------- expansion
-
-  /** How many tensors the entries expand to, saturating at Long.MAX_VALUE. */
-  private static long count(List<Entry> entries) {
-    long n = 0;
-    for (Entry e : entries) {
-      long c = 1;
-      if (e instanceof Repeat) {
-        Repeat r = (Repeat) e;
-        if (!r.ok) {
-          continue;
-        }
-        long inner = count(r.children);
-        long reps = r.end - r.start;
-        c = inner != 0 && reps > Long.MAX_VALUE / inner ? Long.MAX_VALUE : reps * inner;
-      }
-      n = c > Long.MAX_VALUE - n ? Long.MAX_VALUE : n + c;
-    }
-    return n;
-  }
-
-  private void expand(List<Entry> entries, LinkedHashMap<String, Long> binding, Map<String, String> seen,
-      long seed, Dtype dflt, List<TensorSpec> out) {
-    for (Entry e : entries) {
-      if (e instanceof Repeat) {
-        Repeat r = (Repeat) e;
-        if (!r.ok) {
-          continue;
-        }
-        for (long v = r.start; v < r.end; v++) {
-          binding.put(r.var, v);
-          expand(r.children, binding, seen, seed, dflt, out);
-        }
-        binding.remove(r.var);
-        continue;
-      }
-      Tmpl t = (Tmpl) e;
-      if (!t.ok || t.failed) {
-        continue;
-      }
-      StringBuilder b = new StringBuilder();
-      for (Object part : t.nameParts) {
-        b.append(part instanceof Var ? String.valueOf(binding.get(((Var) part).name)) : (String) part);
-      }
-      String name = b.toString();
-      String location = t.path;
-      if (!binding.isEmpty()) {
-        StringBuilder l = new StringBuilder(t.path).append('{');
-        binding.forEach((k, v) -> l.append(l.charAt(l.length() - 1) == '{' ? "" : ",").append(k).append('=').append(v));
-        location = l.append('}').toString();
-      }
-      String first = seen.putIfAbsent(name, location);
-      if (first != null) {
-        if (!t.dupReported) {
-          error(label(location, name) + ": duplicate tensor name (first at " + first + ")");
-          t.dupReported = true;
-        }
-        continue;
-      }
-      Dtype dt = t.dtype != null ? t.dtype : dflt;
-      if (dt == null) {
-        continue; // the default dtype is invalid, and reported
-      }
-      Initializer init;
-      try {
-        init = ByName.resolve(Target.of(name, t.shape, dt, seed), t.init, t.args);
-      } catch (InitException x) {
-        error(t.label() + ": " + describe(t.init, x));
-        t.failed = true;
-        continue;
-      }
-      String tooBig = sizeError(init);
-      if (tooBig != null) {
-        error(label(location, name) + ": " + tooBig);
-        t.failed = true;
-        continue;
-      }
-      if (!t.warned) {
-        for (String w : init.warnings()) {
-          warnings.add(label(location, name) + ": init: " + w);
-        }
-        t.warned = true;
-      }
-      out.add(new TensorSpec(name, t.shape, dt, t.dtype != null, t.init, t.args, location, t.id, init));
-    }
-  }
-
-  static String label(String path, String name) {
-    return SpecException.label(path, name);
-  }
-
-  /**
-   * Why a resolved tensor is too large to exist as bytes (numel times the element size over 2^63 - 1), or null.
-   * Every later size (files, tasks, the job's total) is computed from these, so they must be exact.
-   */
-  static String sizeError(Initializer init) {
-    try {
-      Math.multiplyExact(init.target().numel(), init.target().dtype().bytes());
-      return null;
-    } catch (ArithmeticException e) {
-      return "shape: " + Arrays.toString(init.target().shape()) + " holds " + init.target().numel() + " "
-          + init.target().dtype().id() + " elements, more than " + Long.MAX_VALUE + " bytes";
-    }
-  }
-
-  // ----------------------------------------------------------------------------------- initializer errors
-
-  /**
-   * An initializer's error as {@code <field>: <message>}: the field is {@code args.<name>} when the error is about
-   * an argument the function takes (or one it does not take), {@code args} when it is about how several relate
-   * (trunc_normal_'s a and b), else {@code init}. The function name is prefixed when the message lacks it.
-   */
-  static String describe(String fn, InitException e) {
-    String msg = e.getMessage();
-    String base = fn.endsWith("_") ? fn.substring(0, fn.length() - 1) : fn;
-    List<String> accepted = ByName.FUNCTIONS.getOrDefault(fn, List.of());
-    String field = "init";
-    if (e.aboutArguments()) {
-      field = "args";
-    } else if (e.argument() != null && (e.unknownArgument() || accepted.contains(e.argument()))) {
-      field = "args." + e.argument();
-    }
-    if (!msg.contains(base)) {
-      msg = fn + ": " + msg;
-    }
-    return field + ": " + msg;
-  }
-
-  /** Re-resolves tensors for another default dtype or seed, with the parser's error lines. */
-  static List<TensorSpec> reresolve(String file, List<TensorSpec> tensors, Dtype dflt, long seed) {
-    List<String> errs = new ArrayList<>();
-    List<TensorSpec> out = new ArrayList<>(tensors.size());
-    java.util.Set<Integer> failed = new java.util.HashSet<>();
-    for (TensorSpec t : tensors) {
-      if (failed.contains(t.template())) {
-        continue;
-      }
-      String error;
-      try {
-        TensorSpec r = t.with(t.hasOwnDtype() ? t.dtype() : dflt, seed);
-        error = sizeError(r.initializer());
-        if (error == null) {
-          out.add(r);
-          continue;
-        }
-      } catch (InitException e) {
-        error = describe(t.init(), e);
-      }
-      failed.add(t.template());
-      if (errs.size() < MAX_ERRORS) {
-        errs.add(label(t.location(), t.name()) + ": " + error);
-      }
-    }
-    if (!errs.isEmpty()) {
-      throw new SpecException(file, errs);
-    }
-    return out;
-  }
-
-  // ------------------------------------------------------------------------------------------------ misc
 
   /** A value as it appears in a message: JSON text, shortened. */
   static String show(JsonNode n) {

@@ -107,7 +107,8 @@ class DocsSuite extends SparkSuiteBase {
     val src = Files.createDirectories(snippets.resolve(s"java-${b.line}"))
     val name = s"Snippet${b.line}"
     val code =
-      s"""import dev.shardinit.init.*; import dev.shardinit.spec.*; import java.nio.*; import java.nio.file.*;
+      s"""import dev.shardinit.format.*; import dev.shardinit.init.*; import dev.shardinit.spec.*; import java.nio.*;
+         |import java.nio.file.*;
          |import java.util.*;
          |public class $name { public static void main(String[] args) throws Exception {
          |${b.text}

@@ -2,6 +2,7 @@ package dev.shardinit.spec
 
 import com.fasterxml.jackson.databind.ObjectMapper
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper
+import dev.shardinit.format.FileFormat
 import dev.shardinit.init.{ByName, Dtype}
 import org.scalatest.funsuite.AnyFunSuite
 
@@ -227,7 +228,7 @@ class JobSpecSuite extends AnyFunSuite {
     assert(digest(y) == digest(j))
     assert(digest(JobSpec.parse(json, "x.yml")) == digest(j)) // JSON is YAML
     assert(digest(JobSpec.parse(yaml, "x.spec")) == digest(y)) // other names: YAML
-    assert(y.format == "arrow" && y.dtype == Dtype.BFLOAT16)
+    assert(y.format == FileFormat.ARROW && y.dtype == Dtype.BFLOAT16)
     assert(names(y) == Seq("a", "b1", "b2"))
     // a .json file is parsed strictly as JSON
     assert(errors(yaml, "x.json").head.startsWith("line 1, column 1: invalid JSON: Unrecognized token 'seed'"))
@@ -260,7 +261,7 @@ class JobSpecSuite extends AnyFunSuite {
 
   test("defaults: dtype float32, format parquet; a tensor's own dtype overrides the default") {
     val s = JobSpec.parse("seed: 9\ntensors:\n  - {name: a, shape: [2], init: ones_}\n  - {name: b, shape: [2], dtype: half, init: ones_}\n", "d.yaml")
-    assert(s.seed == 9 && s.dtype == Dtype.FLOAT32 && s.format == "parquet")
+    assert(s.seed == 9 && s.dtype == Dtype.FLOAT32 && s.format == FileFormat.PARQUET)
     assert(s.tensors.asScala.map(_.dtype).toSeq == Seq(Dtype.FLOAT32, Dtype.FLOAT16))
     assert(s.tensors.asScala.map(_.initializer.target.dtype).toSeq == Seq(Dtype.FLOAT32, Dtype.FLOAT16))
   }
@@ -270,12 +271,12 @@ class JobSpecSuite extends AnyFunSuite {
     val t = s.tensors.get(0)
     assert(t.resolve(9) eq t.initializer)
     assert(t.resolve(10).target.seed == 10)
-    val s2 = s.withSeed(10).withDtype(Dtype.BFLOAT16).withFormat("ARROW")
-    assert(s2.seed == 10 && s2.dtype == Dtype.BFLOAT16 && s2.format == "arrow")
+    val s2 = s.withSeed(10).withDtype(Dtype.BFLOAT16).withFormat(FileFormat.parse("ARROW"))
+    assert(s2.seed == 10 && s2.dtype == Dtype.BFLOAT16 && s2.format == FileFormat.ARROW)
     assert(s2.tensors.asScala.map(_.initializer.target.dtype).toSeq == Seq(Dtype.BFLOAT16, Dtype.FLOAT64))
     assert(s2.tensors.asScala.forall(_.initializer.target.seed == 10))
     assert(s.tensors.get(0).initializer.target.seed == 9) // the original is unchanged
-    assert(intercept[SpecException](s.withFormat("csv")).getMessage == "format: unknown format 'csv'; use one of parquet, arrow")
+    assert(intercept[IllegalArgumentException](FileFormat.parse("csv")).getMessage == "unknown format 'csv'; use one of parquet, arrow")
     val c = JobSpec.parse("seed: 1\ntensors:\n  - repeat: {i: 3}\n    tensors: [{name: 'c{i}', shape: [2], init: constant_, args: {val: 100000}}]\n", "c.yaml")
     val e = intercept[SpecException](c.withDtype(Dtype.FLOAT16))
     assert(e.getMessage == "c.yaml: tensors[0].tensors[0]{i=0} 'c0': init: constant_: value cannot be converted to type float16 without overflow")
