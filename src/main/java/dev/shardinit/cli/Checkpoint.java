@@ -5,6 +5,7 @@ import dev.shardinit.commit.OutputException;
 import dev.shardinit.format.Manifest;
 import dev.shardinit.format.ManifestCheck;
 import dev.shardinit.format.ManifestJson;
+import dev.shardinit.format.ManifestReader;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -42,7 +43,7 @@ final class Checkpoint {
       throw new CliError(e.getMessage().replaceFirst("^--out: ", ""));
     }
     try {
-      return new Checkpoint(dir, d.path(), d.fs(), ManifestJson.load(d.fs(), d.path()));
+      return new Checkpoint(dir, d.path(), d.fs(), ManifestReader.load(d.fs(), d.path()));
     } catch (FileNotFoundException e) {
       throw new CliError(dir + ": no " + Manifest.FILE + " (not a checkpoint, or an incomplete one)");
     } catch (ManifestJson.ManifestException e) {

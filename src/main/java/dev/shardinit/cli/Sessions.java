@@ -8,8 +8,8 @@ import scala.Tuple2;
 
 /**
  * The Spark context of a command: the active session's if there is one (tests, notebooks), else a new
- * SparkContext. The commands use only Spark's core (RDDs), so they do not start Spark SQL: a SparkSession
- * costs about two more seconds of start-up on a 2-core machine.
+ * SparkContext. The commands use only Spark's core (RDDs), so they do not start Spark SQL, whose session
+ * costs seconds more to start.
  */
 final class Sessions {
   /**

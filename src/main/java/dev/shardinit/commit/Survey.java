@@ -2,6 +2,7 @@ package dev.shardinit.commit;
 
 import dev.shardinit.format.Manifest;
 import dev.shardinit.format.ManifestJson;
+import dev.shardinit.format.ManifestReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -46,7 +47,7 @@ final class Survey {
     Path manifest = new Path(dir, Manifest.FILE);
     if (fs.exists(manifest)) {
       try {
-        listed = ManifestJson.load(fs, dir).paths();
+        listed = ManifestReader.load(fs, dir).paths();
         s.manifestOurs = true;
       } catch (ManifestJson.ManifestException e) {
         s.manifestOurs = false;

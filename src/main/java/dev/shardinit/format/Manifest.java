@@ -15,8 +15,10 @@ public record Manifest(int formatVersion, String specVersion, long seed, FileFor
   public static final String FILE = "manifest.json";
   /** The value of the manifest's {@code format} field. */
   public static final String FORMAT = "shardinit-checkpoint";
-  /** The checkpoint format version this code writes and reads. */
-  public static final int FORMAT_VERSION = 2;
+  /** The checkpoint format version this code writes (docs/FORMAT.md, "Versions"). */
+  public static final int FORMAT_VERSION = 3;
+  /** The versions this code reads: 2 (whose files it checks by their contents) and 3. */
+  public static final List<Integer> READ_VERSIONS = List.of(2, 3);
   /** Metadata keys in every data file: the tensor's entry (with seed and spec version) and the file's own. */
   public static final String KEY_TENSOR = "shardinit.tensor";
   public static final String KEY_FILE = "shardinit.file";

@@ -163,7 +163,7 @@ public final class ManifestCheck {
   private static void derived(TensorEntry got, TensorEntry want, List<String> problems) {
     String call = want.fn() + " on " + Arrays.toString(want.shape());
     compare(got, "init.fn", got.fn(), want.fn(), call, problems);
-    compare(got, "init.args", ManifestJson.tree(json(got.args())), ManifestJson.tree(json(want.args())),
+    compare(got, "init.args", ManifestReader.tree(json(got.args())), ManifestReader.tree(json(want.args())),
         call + " (every argument in force)", problems);
     compare(got, "gain", got.gain(), want.gain(), call, problems);
     compare(got, "fan_in", got.fanIn(), want.fanIn(), call, problems);

@@ -18,7 +18,7 @@ public final class ShardData {
   private final long[] lengths;
   private final ByteBuffer values;
 
-  ShardData(Map<String, String> metadata, Dtype dtype, long[] offsets, long[] lengths, ByteBuffer values) {
+  public ShardData(Map<String, String> metadata, Dtype dtype, long[] offsets, long[] lengths, ByteBuffer values) {
     if (offsets.length != lengths.length) {
       throw new IllegalArgumentException(offsets.length + " offsets but " + lengths.length + " lengths");
     }

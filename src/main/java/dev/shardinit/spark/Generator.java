@@ -7,6 +7,8 @@ import dev.shardinit.format.TensorEntry;
 import dev.shardinit.format.io.Fs;
 import dev.shardinit.plan.Crc32c;
 import dev.shardinit.plan.Plan;
+import dev.shardinit.task.Receipt;
+import dev.shardinit.task.Recipe;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -30,14 +32,6 @@ import org.apache.spark.util.SerializableConfiguration;
  * manifest to commit. It writes no manifest itself: committing is the caller's ({@code commit.Run}).
  */
 public final class Generator {
-  /**
-   * Test-only fault hook, a local property of the submitting thread ({@link SparkContext#setLocalProperty}):
-   * "true" makes the first attempt of the plan's first task fail after writing a temporary file (the retry must
-   * still give the identical checkpoint); "always" makes every attempt of it fail (the run must fail and leave no
-   * checkpoint).
-   */
-  public static final String FAULT_HOOK = "spark.shardinit.test.failFirstAttempt";
-
   private final SparkContext sc;
   private final JobGroup jobs;
 
@@ -85,41 +79,27 @@ public final class Generator {
   /** The Spark job of a plan: its tasks dealt into partitions, each partition's input its own shards' recipes. */
   WorkJob<GenerateWork.Slice, Receipt> job(Plan plan, FileFormat format, Path dir, String runTag, int partitions,
       LiveCounters counters) {
-    String hook = String.valueOf(sc.getLocalProperty(FAULT_HOOK));
-    boolean fault = hook.equals("true") || hook.equals("always");
     List<GenerateWork.Slice> slices = new ArrayList<>();
     for (List<Plan.Task> g : balance(plan.tasks(), partitions > 0 ? partitions : sc.defaultParallelism(),
         Plan.Task::bytes)) {
-      slices.add(slice(plan, g, fault));
+      slices.add(slice(plan, g));
     }
-    GenerateWork work = new GenerateWork(SerializableConfiguration.broadcast(sc), dir.toUri().toString(), format, runTag,
-        counters.first(), counters.second(), hook.equals("always"), fillSlots(sc));
+    GenerateWork work = new GenerateWork(SerializableConfiguration.broadcast(sc), dir.toUri().toString(), format,
+        runTag, counters.first(), counters.second());
     return new WorkJob<>(sc, slices, work);
   }
 
-  /** A partition's input: the shards of its tasks, the recipes of their tensors, and the fault hook's shard. */
-  private static GenerateWork.Slice slice(Plan plan, List<Plan.Task> tasks, boolean fault) {
+  /** A partition's input: the shards of its tasks and the recipes of their tensors. */
+  private static GenerateWork.Slice slice(Plan plan, List<Plan.Task> tasks) {
     List<Plan.Shard> shards = new ArrayList<>();
     Map<Integer, Recipe> recipes = new HashMap<>();
-    int faultShard = -1;
     for (Plan.Task t : tasks) {
-      if (fault && t.index() == 0) {
-        faultShard = shards.size();
-      }
       for (Plan.Shard s : t.shards()) {
         shards.add(s);
         recipes.computeIfAbsent(s.tensor(), i -> Recipe.of(plan.tensors().get(i).init()));
       }
     }
-    return new GenerateWork.Slice(shards, recipes, faultShard);
-  }
-
-  /**
-   * The cores of one executor that this job's fills may share ({@link FillHelpers}): in local mode the driver's
-   * task slots, on a cluster {@code spark.executor.cores} where it is set (else none are lent).
-   */
-  static int fillSlots(SparkContext sc) {
-    return sc.isLocal() ? sc.defaultParallelism() : sc.conf().getInt("spark.executor.cores", 0);
+    return new GenerateWork.Slice(shards, recipes);
   }
 
   /**

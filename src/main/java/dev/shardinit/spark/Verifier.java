@@ -2,6 +2,8 @@ package dev.shardinit.spark;
 
 import dev.shardinit.format.Manifest;
 import dev.shardinit.format.ManifestCheck;
+import dev.shardinit.task.FileCheck;
+import dev.shardinit.task.Recipe;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -56,6 +58,7 @@ public final class Verifier {
         onStart.accept(counters);
       }
       VerifyWork work = new VerifyWork(SerializableConfiguration.broadcast(sc), dir.toUri().toString(), m.fileFormat(),
+          m.formatVersion(),
           counters.first(), counters.second());
       for (FileCheck.Outcome o : jobs.run(new WorkJob<>(sc, slices, work), "shardinit verify: " + files.size()
           + " files")) {

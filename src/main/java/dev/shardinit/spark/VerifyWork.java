@@ -4,6 +4,8 @@ import dev.shardinit.format.FileEntry;
 import dev.shardinit.format.FileFormat;
 import dev.shardinit.format.io.Fs;
 import dev.shardinit.init.Initializer;
+import dev.shardinit.task.FileCheck;
+import dev.shardinit.task.Recipe;
 import java.io.IOException;
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -46,13 +48,16 @@ final class VerifyWork implements WorkJob.Work<VerifyWork.Slice, FileCheck.Outco
   private final Broadcast<SerializableConfiguration> conf;
   private final String rootUri;
   private final String format;
+  private final int formatVersion;
   private final LongAccumulator filesDone;
   private final LongAccumulator bytesDone;
 
-  VerifyWork(Broadcast<SerializableConfiguration> conf, String rootUri, FileFormat format, LongAccumulator filesDone, LongAccumulator bytesDone) {
+  VerifyWork(Broadcast<SerializableConfiguration> conf, String rootUri, FileFormat format, int formatVersion,
+      LongAccumulator filesDone, LongAccumulator bytesDone) {
     this.conf = conf;
     this.rootUri = rootUri;
     this.format = format.id();
+    this.formatVersion = formatVersion;
     this.filesDone = filesDone;
     this.bytesDone = bytesDone;
   }
@@ -66,7 +71,8 @@ final class VerifyWork implements WorkJob.Work<VerifyWork.Slice, FileCheck.Outco
     List<FileCheck.Outcome> out = new ArrayList<>(in.items.size());
     for (Item item : in.items) {
       Initializer init = inits.computeIfAbsent(item.recipe.name(), k -> item.recipe.resolve());
-      out.add(FileCheck.check(fs, new Path(root, item.file.path()), f, init, item.file, bytesDone::add));
+      out.add(FileCheck.check(fs, new Path(root, item.file.path()), f, formatVersion, init, item.file,
+          bytesDone::add));
       filesDone.add(1);
     }
     return out;

@@ -212,4 +212,27 @@ class VerifySuite extends SparkSuiteBase {
     assert(v.code == 1)
     for (p <- paths.take(5)) assert(v.err.contains(s"file $p: missing"), v.err)
   }
+
+  test("a checkpoint of format version 2 (fixtures: written before version 3) passes verify; a changed value in it is found") {
+    for (format <- Seq("parquet", "arrow")) {
+      val out = copy(java.nio.file.Paths.get(s"src/test/resources/fixtures/v2-smoke-$format"), dir(s"v2-$format"))
+      assert(new ObjectMapper().readTree(Files.readString(out.resolve("manifest.json"))).get("format_version").asInt == 2)
+      val v = cli("verify", out.toString)
+      assert(v.code == 0, v.err)
+      assert(v.out.startsWith("verified 23 of 23 files (4,481 of 4,481 elements)"), v.out)
+      assert(cli("inspect", out.toString).code == 0)
+      val f = out.resolve(s"smoke.uniform/part-000000000000.$format")
+      val d = ShardFiles.read(local, new HPath(f.toString), FileFormat.parse(format))
+      val first = new Array[Byte](8)
+      d.values().get(first)
+      val b = Files.readAllBytes(f)
+      val at = (0 to b.length - 8).find(i => java.util.Arrays.equals(b, i, i + 8, first, 0, 8)).get
+      b(at + 1) = (b(at + 1) ^ 0x01).toByte
+      Files.write(f, b)
+      val bad = cli("verify", out.toString)
+      assert(bad.code == 1)
+      assert(bad.err.contains(s"tensor 'smoke.uniform' file smoke.uniform/part-000000000000.$format: element 0 " +
+        "differs from its regeneration"), bad.err)
+    }
+  }
 }

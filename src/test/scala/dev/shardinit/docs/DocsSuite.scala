@@ -1,6 +1,6 @@
 package dev.shardinit.docs
 
-import dev.shardinit.format.ManifestJson
+import dev.shardinit.format.ManifestReader
 import dev.shardinit.spark.SparkSuiteBase
 import dev.shardinit.spec.JobSpec
 
@@ -139,7 +139,7 @@ class DocsSuite extends SparkSuiteBase {
         case "java" => runJava(b)
         case "sql" => runSql(b)
         case "yaml" => JobSpec.parse(b.text, "doc.yaml")
-        case "json" => assert(ManifestJson.read(b.text).problems().isEmpty, s"${b.file}:${b.line}")
+        case "json" => assert(ManifestReader.read(b.text).problems().isEmpty, s"${b.file}:${b.line}")
         case "" | "text" => count -= 1 // output, trees, schemas: nothing to run
         case other => fail(s"${b.file}:${b.line}: a ```$other block: no rule runs it")
       }

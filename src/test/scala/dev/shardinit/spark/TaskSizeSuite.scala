@@ -1,6 +1,7 @@
 package dev.shardinit.spark
 
 import dev.shardinit.format.FileFormat
+import dev.shardinit.task.Receipt
 import dev.shardinit.init.{Dtype, Init, Initializer}
 import dev.shardinit.plan.Plan
 import org.apache.hadoop.fs.Path

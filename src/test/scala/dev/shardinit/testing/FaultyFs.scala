@@ -33,7 +33,8 @@ class FaultyFs extends RawLocalFileSystem {
     wrap(f, super.create(f, overwrite, bufferSize, replication, blockSize, progress))
 
   override def rename(src: Path, dst: Path): Boolean = {
-    if (Faults.renameFails && Faults.matches(dst)) throw new IOException(s"injected rename failure: $dst")
+    if (Faults.matches(dst) && Faults.renameFailures.getAndUpdate(n => if (n > 0) n - 1 else 0) > 0)
+      throw new IOException(s"injected rename failure: $dst")
     super.rename(src, dst)
   }
 
@@ -62,7 +63,8 @@ object Faults {
   @volatile var pattern: String = ".*"
   @volatile var writeLimit: Long = -1
   @volatile var message: String = "No space left on device"
-  @volatile var renameFails: Boolean = false
+  /** How many more renames to a matching name fail. */
+  val renameFailures = new java.util.concurrent.atomic.AtomicInteger()
   @volatile var free: Long = -1
   /** The names of the files created, in order. */
   val created = new java.util.concurrent.ConcurrentLinkedQueue[String]()
@@ -70,7 +72,7 @@ object Faults {
   def matches(p: Path): Boolean = p.getName.matches(pattern)
 
   def reset(): Unit = {
-    pattern = ".*"; writeLimit = -1; message = "No space left on device"; renameFails = false; free = -1
+    pattern = ".*"; writeLimit = -1; message = "No space left on device"; renameFailures.set(0); free = -1
     created.clear()
   }
 

@@ -1,6 +1,5 @@
 package dev.shardinit.format.io;
 
-import dev.shardinit.format.RewritableOutput;
 import java.io.File;
 import java.io.FileNotFoundException;
 import java.io.IOException;
@@ -20,10 +19,11 @@ import org.apache.hadoop.util.Progressable;
 /**
  * The local file system, creating files and directories without setting their permissions. Without Hadoop's
  * native library (which Spark does not ship), {@link RawLocalFileSystem} sets the permission of every file and
- * directory it creates by running {@code chmod}, and a process start costs about 7 ms: as much as writing a
- * few megabytes, for every shard file. Files and directories here get the permissions any local program's
+ * directory it creates by running {@code chmod}: a process start for every shard file, which costs as much as
+ * writing a few megabytes. Files and directories here get the permissions any local program's
  * get (the process umask applied to 0666 and 0777), which with the usual umask of 022 are the 0644 and 0755
- * Hadoop would have set. Its streams also take ByteBuffers and can rewrite bytes in place ({@link ChannelOutput}).
+ * Hadoop would have set. Its streams also take ByteBuffers ({@link ChannelOutput}), so Arrow's buffers are
+ * written without a copy into a Java array.
  */
 public final class LocalFs extends RawLocalFileSystem {
   @Override
@@ -55,7 +55,7 @@ public final class LocalFs extends RawLocalFileSystem {
    * A buffered output stream over a file channel that also takes ByteBuffers: a direct buffer (Arrow's
    * memory) goes to the kernel without being copied into a Java array first.
    */
-  static final class ChannelOutput extends OutputStream implements WritableByteChannel, RewritableOutput {
+  static final class ChannelOutput extends OutputStream implements WritableByteChannel {
     private final FileChannel ch;
     private final ByteBuffer buf;
 
@@ -95,15 +95,6 @@ public final class LocalFs extends RawLocalFileSystem {
     @Override
     public void flush() throws IOException {
       drain();
-    }
-
-    @Override
-    public void rewrite(long position, ByteBuffer bytes) throws IOException {
-      drain();
-      long at = position;
-      while (bytes.hasRemaining()) {
-        at += ch.write(bytes, at);
-      }
     }
 
     @Override
