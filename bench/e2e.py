@@ -18,6 +18,9 @@ elapsed time.
 to Parquet and to Arrow and in bfloat16 to Parquet, and dd of the same bytes; compare its job times with the table in
 docs/PERFORMANCE.md, measured on the same kind of machine (single runs move by 10-15 % there).
 --memory adds a single 16 GiB float32 tensor generated with a 2 GiB heap (local mode: the driver's memory).
+--against DIR compares this checkout with another one (a git worktree of an earlier commit) on the big jobs
+only: TinyLlama-1.1B in float32 and bfloat16 and the 16 GiB tensor, each case of both checkouts once per round,
+and prints the medians and the ratio this/other.
 """
 import argparse
 import os
@@ -50,11 +53,11 @@ def timed(cmd, env=None):
     return wall, rss, p.stdout, p.stderr
 
 
-def shardinit(job, out, extra=(), heap=None):
+def shardinit(job, out, extra=(), heap=None, root=ROOT):
     env = dict(os.environ)
     if heap:
         env["SHARDINIT_JAVA_OPTS"] = "-Xmx" + heap
-    wall, rss, so, _ = timed(["./shardinit", "generate", job, "--out", out] + list(extra), env)
+    wall, rss, so, _ = timed([os.path.join(root, "shardinit"), "generate", job, "--out", out] + list(extra), env)
     shutil.rmtree(out)  # untimed, so no run's wall time includes deleting the previous run's output
     m = re.search(r"writing ([0-9.]+) s", so)
     return float(m.group(1)), wall, rss
@@ -96,7 +99,10 @@ def main():
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--memory", action="store_true")
     ap.add_argument("--master", default="local[2]", help="Spark master of the one-liner (shardinit uses local[*])")
+    ap.add_argument("--against", metavar="DIR", help="another checkout to compare with, on the big jobs")
     a = ap.parse_args()
+    if a.against:
+        return against(os.path.abspath(a.against), a.runs)
     work = tempfile.mkdtemp(prefix="shardinit-e2e-", dir=os.environ.get("TMPDIR"))
     # Untimed: builds the jar if the sources changed, and records the launcher's class-data archive.
     subprocess.run(["./shardinit", "generate", "jobs/smoke.yaml", "--out", os.path.join(work, "warm")], cwd=ROOT,
@@ -168,6 +174,44 @@ def main():
     print("job s = the write alone (no JVM or Spark start-up; dd: its own time); wall s = the whole command; "
           "medians of %d run(s); peak RSS is the largest of the runs; vs one-liner (wall) compares whole "
           "commands, JVM and Spark start-up included." % (1 if a.quick else a.runs))
+
+
+def against(other, runs):
+    """This checkout beside another, interleaved, on the jobs where only the steady state counts."""
+    work = tempfile.mkdtemp(prefix="shardinit-e2e-", dir=os.environ.get("TMPDIR"))
+    for root in (ROOT, other):  # untimed: builds each jar and records each class-data archive
+        subprocess.run([os.path.join(root, "shardinit"), "generate", "jobs/smoke.yaml", "--out",
+                        os.path.join(work, "warm")], cwd=ROOT, check=True, capture_output=True)
+        shutil.rmtree(os.path.join(work, "warm"))
+    tl = 1100048384
+    n16 = 65536 * 65536
+    jobs = [("TinyLlama-1.1B float32", "jobs/tinyllama-1.1b.yaml", tl, ["--dtype", "float32"], None),
+            ("TinyLlama-1.1B bfloat16", "jobs/tinyllama-1.1b.yaml", tl, ["--dtype", "bfloat16"], None),
+            ("16 GiB float32, -Xmx2g", "bench/jobs/normal-16g.yaml", n16, [], "2g")]
+    cases = []
+    for label, job, values, opts, heap in jobs:
+        for name, root in (("this", ROOT), ("other", other)):
+            cases.append(("%s: %s" % (name, label), values, 0,
+                          (lambda job=job, opts=opts, heap=heap, root=root:
+                           shardinit(job, os.path.join(work, "s"), opts, heap, root))))
+    try:
+        rows = round_robin(runs, cases)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    med = {r[0]: r for r in rows}
+    print("| job | this: job s | other: job s | this/other (job) | this: wall s | other: wall s | "
+          "this: peak RSS MiB | other: peak RSS MiB |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for label, *_ in jobs:
+        t, o = med["this: " + label], med["other: " + label]
+        print("| %s | %.2f | %.2f | %.3f | %.1f | %.1f | %d | %d |" % (label, t[3], o[3], t[3] / o[3], t[4], o[4],
+                                                                     t[5] // 1024, o[5] // 1024))
+    print()
+    print("job s of every run, in round order:")
+    for r in rows:
+        print("  %s: %s" % (r[0], " ".join("%.2f" % x for x in r[6])))
+    print()
+    print("medians of %d rounds; this = %s, other = %s" % (runs, ROOT, other))
 
 
 if __name__ == "__main__":

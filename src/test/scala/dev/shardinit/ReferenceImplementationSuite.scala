@@ -24,6 +24,10 @@ class ReferenceImplementationSuite extends AnyFunSuite {
     ("normal_", Seq(70L), Map("mean" -> 0.1, "std" -> 3)),
     ("trunc_normal_", Seq(64L), Map("mean" -> 0.5, "std" -> 0.25, "a" -> 0.1, "b" -> 0.6)),
     ("trunc_normal_", Seq(40L), Map("a" -> 3, "b" -> 9)),
+    ("trunc_normal_", Seq(20L), Map("a" -> 7, "b" -> 8)), // flipped: the cdf's continued fraction, the far tail
+    ("trunc_normal_", Seq(20L), Map("a" -> -8, "b" -> -7)), // the same, not flipped
+    ("trunc_normal_", Seq(30L), Map("mean" -> 0.9945, "std" -> 0.01, "a" -> 0.9925, "b" -> 0.9965)), // clamps
+    ("orthogonal_", Seq(2L, 3L), Map()),
     ("constant_", Seq(3L, 5L), Map("val" -> -0.7)),
     ("ones_", Seq(9L), Map()),
     ("zeros_", Seq(9L), Map()),

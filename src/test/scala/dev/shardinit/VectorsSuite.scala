@@ -35,7 +35,33 @@ class VectorsSuite extends AnyFunSuite {
     ("sparse_ float32", () => Init.sparse(t("s", Seq(2, 3), Dtype.FLOAT32, 3), 0.5, 0.01),
       "00000000 3c369857 00000000 bc2a8861 00000000 3c65b3da"),
     ("orthogonal_ float64", () => Init.orthogonal(t("lstm.weight_hh", Seq(3, 2), Dtype.FLOAT64, 5), 1),
-      "bfe15fd625ae8c10 3fe2c5174fbb73f7 3fe9caa9fe6b5ae2 3fc4df595d52d56c 3fce2dbda69c6dc4 3fe962e27d7113c6"))
+      "bfe15fd625ae8c10 3fe2c5174fbb73f7 3fe9caa9fe6b5ae2 3fc4df595d52d56c 3fce2dbda69c6dc4 3fe962e27d7113c6"),
+    ("orthogonal_ float32, rows < cols", () => Init.orthogonal(t("w", Seq(2, 3), Dtype.FLOAT32, 5), 1),
+      "3dd4348b bed4ef10 bf674b6a bf0ec24e 3f3a56bf becc4a7e"),
+    ("trunc_normal_ float64, flipped, far tail", () => Init.truncNormal(t("tail", Seq(6), Dtype.FLOAT64, 11), 0, 1, 7, 8),
+      "401d396d214e6328 401c8f8419a2a0ac 401cc712692fc8a4 401c5234d015e3c6 401c23d64c6bcd51 401c365c25cf8839"),
+    ("trunc_normal_ float64, not flipped, far tail", () => Init.truncNormal(t("tail", Seq(6), Dtype.FLOAT64, 11), 0, 1, -8, -7),
+      "c01d396d214e6328 c01c8f8419a2a0ac c01cc712692fc8a4 c01c5234d015e3c6 c01c23d64c6bcd51 c01c365c25cf8839"),
+    ("trunc_normal_ bfloat16, clamped to keepLo", () => Init.truncNormal(t("clamp", Seq(6), Dtype.BFLOAT16, 4), 0.9945, 0.01, 0.9925, 0.9965),
+      "3f7f 3f7f 3f7f 3f7f 3f7f 3f7f"),
+    ("xavier_uniform_ float32", () => Init.xavierUniform(t("xu", Seq(3, 5), Dtype.FLOAT32, 2), 1),
+      "3f4c6157 bead4913 be937a77 bea6479f bf46a14f bec116a2"),
+    ("xavier_normal_ bfloat16", () => Init.xavierNormal(t("xn", Seq(4, 4), Dtype.BFLOAT16, 2), 1),
+      "bed4 3e3e 3f62 bdf4 bf21 bf70"),
+    ("kaiming_normal_ float16", () => Init.kaimingNormal(t("conv", Seq(4, 3, 2), Dtype.FLOAT16, 9), Long.box(0L), "fan_out", "relu"),
+      "b661 1a5b ace4 b5f6 b5b4 3886"),
+    ("eye_ float32", () => Init.eye(t("e", Seq(2, 3), Dtype.FLOAT32, 0)),
+      "3f800000 00000000 00000000 00000000 3f800000 00000000"),
+    ("dirac_ float32", () => Init.dirac(t("d", Seq(2, 2, 3), Dtype.FLOAT32, 0), 1),
+      "00000000 3f800000 00000000 00000000 00000000 00000000"))
+
+  test("the doc's vectors are the suite's: every row of docs/RNG.md §8 is checked here") {
+    val doc = java.nio.file.Files.readString(java.nio.file.Paths.get("docs/RNG.md"))
+    val section = doc.substring(doc.indexOf("## 8. Test vectors"), doc.indexOf("## 9."))
+    val rows = section.linesIterator.filter(l => l.startsWith("| ") && !l.startsWith("| case")).toSeq
+    val docBits = rows.map(_.split("\\|")(2).trim).toSet
+    assert(docBits == cases.map(_._3).toSet)
+  }
 
   for ((label, make, want) <- cases) test(s"docs/RNG.md vector: $label") {
     assert(bits(make()) == want)
