@@ -1,5 +1,6 @@
-package dev.shardinit
+package dev.shardinit.rng
 
+import dev.shardinit.TestSupport
 import dev.shardinit.init.{ByName, Dtype, Target}
 import org.scalatest.funsuite.AnyFunSuite
 

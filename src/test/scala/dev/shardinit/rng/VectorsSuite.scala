@@ -1,4 +1,4 @@
-package dev.shardinit
+package dev.shardinit.rng
 
 import dev.shardinit.init.{Dtype, Init, Initializer, Target}
 import org.scalatest.funsuite.AnyFunSuite
