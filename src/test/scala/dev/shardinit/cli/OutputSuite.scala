@@ -1,8 +1,6 @@
 package dev.shardinit.cli
 
-import dev.shardinit.spark.SparkSuiteBase
-import dev.shardinit.testing.Faults
-import org.scalatest.BeforeAndAfterEach
+import dev.shardinit.testing.{FaultInjection, Faults}
 
 import java.nio.file.{Files, Path}
 import scala.jdk.CollectionConverters._
@@ -12,17 +10,7 @@ import scala.jdk.CollectionConverters._
  * success, a failed run (a full disk, from a test file system) leaves nothing of its own and keeps what was
  * there, the free space is checked first, bad outputs are exit 2, and temporary names are unique per run.
  */
-class OutputSuite extends SparkSuiteBase with BeforeAndAfterEach {
-  override def beforeAll(): Unit = {
-    super.beforeAll()
-    Faults.register(spark.sparkContext.hadoopConfiguration)
-  }
-
-  override def afterEach(): Unit = {
-    Faults.reset()
-    super.afterEach()
-  }
-
+class OutputSuite extends FaultInjection {
   private def faulty(p: Path): String = "faulty://" + p.toString
 
   private def snapshot(root: Path): Map[String, Seq[Byte]] =

@@ -4,8 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode
 import com.fasterxml.jackson.databind.node.ObjectNode
 import dev.shardinit.TestSupport
 import dev.shardinit.format.{FileFormat, Manifest, ManifestReader, ShardFiles}
-import dev.shardinit.spark.SparkSuiteBase
-import dev.shardinit.testing.Faults
+import dev.shardinit.testing.{FaultInjection, Faults}
 import dev.shardinit.init.Dtype
 import dev.shardinit.spec.JobSpec
 import org.apache.hadoop.conf.Configuration
@@ -22,17 +21,7 @@ import scala.jdk.CollectionConverters._
  * invariance; task failures (injected by a test file system) retried or failing the run. Each test makes the
  * outputs it reads (shared ones lazily), so each runs alone and in any order.
  */
-class GenerateSuite extends SparkSuiteBase with org.scalatest.BeforeAndAfterEach {
-  override def beforeAll(): Unit = {
-    super.beforeAll()
-    Faults.register(spark.sparkContext.hadoopConfiguration)
-  }
-
-  override def afterEach(): Unit = {
-    Faults.reset()
-    super.afterEach()
-  }
-
+class GenerateSuite extends FaultInjection {
   private val smoke = "jobs/smoke.yaml"
   private lazy val local: FileSystem = FileSystem.getLocal(new Configuration()).getRaw
 
