@@ -5,6 +5,8 @@ import dev.shardinit.commit.OutputException;
 import dev.shardinit.commit.Run;
 import dev.shardinit.format.FileFormat;
 import dev.shardinit.format.Manifest;
+import dev.shardinit.format.io.Fs;
+import dev.shardinit.format.safetensors.SafetensorsLayout;
 import dev.shardinit.plan.ByteSize;
 import dev.shardinit.plan.Plan;
 import dev.shardinit.spark.Generator;
@@ -62,6 +64,10 @@ final class Generate implements Callable<Integer> {
       throw new CliError("--partitions: must be at least 1, got " + partitions);
     }
     FileFormat format = spec.format();
+    SafetensorsLayout layout = job.layout(spec, plan);
+    if (layout != null) {
+      checkPositional(format);
+    }
     long t0 = System.nanoTime();
     OutputDir output;
     try {
@@ -70,6 +76,14 @@ final class Generate implements Callable<Integer> {
       throw new CliError(e.getMessage());
     }
     long needed = plan.totalBytes() + ROW_OVERHEAD * plan.rowCount() + FILE_OVERHEAD * plan.shardCount();
+    long files = plan.shardCount();
+    if (layout != null) {
+      files = layout.files().size();
+      needed = 0;
+      for (SafetensorsLayout.File f : layout.files()) {
+        needed += f.size();
+      }
+    }
     long genStart;
     long genEnd;
     try (Interrupts signals = Interrupts.install()) {
@@ -89,7 +103,10 @@ final class Generate implements Callable<Integer> {
           Generator g = new Generator(h.sc);
           signals.onSignal(g::cancel);
           genStart = System.nanoTime();
-          manifest = g.run(plan, spec.seed(), format, run.writeDir(), run.shortId(),
+          if (layout != null) {
+            run.prepare(layout);
+          }
+          manifest = g.run(plan, spec.seed(), format, layout, run.writeDir(), run.shortId(),
               partitions == null ? 0 : partitions, c -> progress.start(c::firstValue, c::secondValue));
           genEnd = System.nanoTime();
           signals.check();
@@ -121,8 +138,24 @@ final class Generate implements Callable<Integer> {
     double gen = (genEnd - genStart) / 1e9;
     cs.commandLine().getOut().printf(Locale.ROOT,
         "wrote %d tensors in %d files, %s, to %s in %.1f s (writing %.2f s, %.1f MiB/s; the rest is Spark start-up)%n",
-        plan.tensors().size(), plan.shardCount(), ByteSize.show(plan.totalBytes()), out, secs, gen,
+        plan.tensors().size(), files, ByteSize.show(plan.totalBytes()), out, secs, gen,
         plan.totalBytes() / gen / (1 << 20));
     return 0;
+  }
+
+  /** A packed format's files are filled by positional writes: the output must be on a file system that has them. */
+  private void checkPositional(FileFormat format) throws java.io.IOException {
+    org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(out);
+    org.apache.hadoop.fs.FileSystem fs;
+    try {
+      fs = Fs.of(p, Sessions.hadoopConfiguration());
+    } catch (java.io.IOException | RuntimeException e) {
+      return; // OutputDir names what is wrong with the output
+    }
+    if (Fs.localFile(fs, p) == null) {
+      throw new CliError("--out: " + format + " files are assembled by positional writes of many tasks into one "
+          + "file, which needs a local or shared POSIX file system (file://); " + fs.getScheme() + ":// is not "
+          + "supported for " + format + " yet (write parquet there, or to a local path)");
+    }
   }
 }

@@ -1,6 +1,11 @@
 package dev.shardinit.cli;
 
 import dev.shardinit.format.FileFormat;
+import dev.shardinit.format.TensorEntry;
+import dev.shardinit.format.safetensors.Safetensors;
+import dev.shardinit.format.safetensors.SafetensorsLayout;
+import dev.shardinit.plan.ByteSize;
+import dev.shardinit.rng.Stream;
 import dev.shardinit.init.Dtype;
 import dev.shardinit.init.Initializer;
 import dev.shardinit.plan.Plan;
@@ -19,7 +24,8 @@ final class JobOptions {
   @Parameters(index = "0", paramLabel = "JOB", description = "The job spec (YAML or JSON; see docs/JOBS.md).")
   String job;
 
-  @Option(names = "--format", paramLabel = "parquet|arrow", description = "Output file format (default: the job's, else parquet).")
+  @Option(names = "--format", paramLabel = "parquet|arrow|safetensors",
+      description = "Output file format (default: the job's, else parquet).")
   String format;
 
   @Option(names = "--seed", paramLabel = "N", description = "Override the job's seed.")
@@ -31,6 +37,14 @@ final class JobOptions {
   @Option(names = "--shard-size", paramLabel = "SIZE", defaultValue = "128MiB",
       description = "Target size of a shard file and of a task (default: ${DEFAULT-VALUE}).")
   String shardSize;
+
+  @Option(names = "--max-shard-size", paramLabel = "SIZE",
+      description = "safetensors: the most bytes of values in one file, as Hugging Face reads it (5GB = 5*10^9 "
+          + "bytes); a larger tensor gets a file of its own (default: " + DEFAULT_MAX_FILE + ").")
+  String maxShardSize;
+
+  /** The default largest safetensors file: what the Hugging Face Hub's checkpoints have used for years. */
+  static final String DEFAULT_MAX_FILE = "5GB";
 
   /** The spec with overrides applied; every tensor resolved and checked. */
   JobSpec spec() {
@@ -58,6 +72,33 @@ final class JobOptions {
     return s;
   }
 
+  /**
+   * The files of a packed plan with their headers, or null for a format of a file per shard; a header larger than
+   * readers take is an error of the maximum file size.
+   */
+  SafetensorsLayout layout(JobSpec s, Plan plan) {
+    if (!s.format().packed()) {
+      return null;
+    }
+    List<TensorEntry> tensors = new ArrayList<>();
+    for (Plan.TensorPlan t : plan.tensors()) {
+      tensors.add(TensorEntry.of(t.init(), null, 0, List.of()));
+    }
+    try {
+      return SafetensorsLayout.of(tensors, s.seed(), Stream.SPEC_VERSION, plan.maxFileBytes());
+    } catch (IllegalArgumentException e) {
+      throw new CliError("--max-shard-size: " + e.getMessage());
+    }
+  }
+
+  private static long decimal(String option, String s) {
+    try {
+      return ByteSize.parseDecimal(s);
+    } catch (IllegalArgumentException e) {
+      throw new CliError(option + ": " + e.getMessage());
+    }
+  }
+
   /** Prints the warnings torch would give for the spec's initializers, one line each. */
   void warn(JobSpec s, PrintWriter err) {
     for (String w : s.warnings()) {
@@ -76,7 +117,24 @@ final class JobOptions {
     for (TensorSpec t : s.tensors()) {
       inits.add(t.resolve(s.seed()));
     }
+    if (maxShardSize != null && !s.format().packed()) {
+      throw new CliError("--max-shard-size: applies to --format safetensors only; the format is " + s.format()
+          + " (--shard-size sets the size of its files)");
+    }
     try {
+      if (s.format().packed()) {
+        for (int t = 0; t < inits.size(); t++) {
+          String problem = Safetensors.nameProblem(inits.get(t).target().name());
+          if (problem != null) {
+            TensorSpec ts = s.tensors().get(t);
+            throw new SpecException(s.file(), List.of(SpecException.label(ts.location(), ts.name()) + ": name: "
+                + problem));
+          }
+        }
+        long max = maxShardSize == null ? ByteSize.parseDecimal(DEFAULT_MAX_FILE)
+            : decimal("--max-shard-size", maxShardSize);
+        return Plan.packed(inits, bytes, max, Safetensors::fileName);
+      }
       return Plan.of(inits, bytes, s.format().extension());
     } catch (Plan.NameException e) {
       TensorSpec t = s.tensors().get(e.tensor());

@@ -2,6 +2,7 @@ package dev.shardinit.commit;
 
 import dev.shardinit.format.Manifest;
 import dev.shardinit.format.ManifestJson;
+import dev.shardinit.format.safetensors.SafetensorsLayout;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.ArrayList;
@@ -26,6 +27,8 @@ public final class Run {
   private final Path staging;
   private final boolean createdOut;
   private final ScheduledExecutorService heartbeat;
+  /** The packed files this run writes, once {@link #prepare}d; null for a format of a file per shard. */
+  private SafetensorsLayout packed;
 
   Run(OutputDir out, String id, Path staging, boolean createdOut) {
     this.out = out;
@@ -75,7 +78,16 @@ public final class Run {
   }
 
   /**
-   * Commits the checkpoint: the manifest, written last; then, for a replacing run, the swap (the previous
+   * Makes the packed files of {@code layout} in {@link #writeDir}, each under this run's temporary name with its
+   * header, for the tasks to fill ({@link PackedFiles}); {@link #commit} renames them into place.
+   */
+  public void prepare(SafetensorsLayout layout) throws IOException {
+    PackedFiles.prepare(out.fs(), writeDir(), shortId(), layout);
+    packed = layout;
+  }
+
+  /**
+   * Commits the checkpoint: packed files renamed into place and their index, if any; the manifest, written last; then, for a replacing run, the swap (the previous
    * checkpoint moved aside, the new one moved in, the previous one removed); then the claim is released.
    *
    * @return a warning for the user, or null (the previous checkpoint could not be removed: it is complete and
@@ -83,6 +95,9 @@ public final class Run {
    */
   public String commit(Manifest m) throws IOException {
     FileSystem fs = out.fs();
+    if (packed != null) {
+      PackedFiles.publish(fs, writeDir(), shortId(), packed, m.tensors());
+    }
     ManifestJson.store(fs, writeDir(), m);
     heartbeat.shutdownNow();
     if (staging == null) {

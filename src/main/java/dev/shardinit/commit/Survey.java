@@ -22,8 +22,12 @@ import org.apache.hadoop.fs.Path;
 final class Survey {
   /** A data file's name ({@code part-<first element>.<ext>}). */
   private static final Pattern PART = Pattern.compile("part-[0-9]{12,}\\.(parquet|arrow)");
-  /** A task attempt's temporary file, or the manifest's (hidden, ending in .tmp). */
-  private static final Pattern TEMP = Pattern.compile("\\.(part-[0-9]{12,}\\.(parquet|arrow)|manifest\\.json)\\..*tmp");
+  /** A safetensors file or index of a checkpoint ({@code format/safetensors/Safetensors}). */
+  private static final Pattern PACKED = Pattern.compile(
+      "model(-[0-9]{5,}-of-[0-9]{5,})?\\.safetensors|model\\.safetensors\\.index\\.json");
+  /** A task attempt's temporary file, a run's packed file or index, or the manifest's (hidden, ending in .tmp). */
+  private static final Pattern TEMP = Pattern.compile("\\.(part-[0-9]{12,}\\.(parquet|arrow)|manifest\\.json|"
+      + PACKED.pattern() + ")\\..*tmp");
   /** A dead claim being taken over ({@link OutputDir}). */
   private static final Pattern DEAD_CLAIM = Pattern.compile(Pattern.quote(Claim.FILE) + "\\..*\\.dead");
 
@@ -54,6 +58,7 @@ final class Survey {
         s.manifestProblem = e.getMessage();
       }
     }
+    boolean claimed = fs.exists(new Path(dir, Claim.FILE));
     for (FileStatus st : fs.listStatus(dir)) {
       s.empty = false;
       String name = st.getPath().getName();
@@ -68,7 +73,10 @@ final class Survey {
       s.entries.add(st.getPath());
       if (st.isFile()) {
         boolean ours = name.equals(Manifest.FILE) ? Boolean.TRUE.equals(s.manifestOurs)
-            : TEMP.matcher(name).matches() || DEAD_CLAIM.matcher(name).matches() || name.equals(Staging.MARKER);
+            : TEMP.matcher(name).matches() || DEAD_CLAIM.matcher(name).matches() || name.equals(Staging.MARKER)
+            // a packed file is ours when our manifest lists it, or a run (maybe dead) claims the directory
+            || PACKED.matcher(name).matches() && (listed.contains(name) || claimed
+                || Boolean.TRUE.equals(s.manifestOurs) && name.endsWith(".json"));
         if (!ours) {
           s.foreign.add(name);
         }

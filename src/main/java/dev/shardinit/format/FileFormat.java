@@ -5,7 +5,9 @@ import java.util.Locale;
 /** The file formats a shard can be written in (docs/FORMAT.md). */
 public enum FileFormat {
   PARQUET("parquet", ".parquet"),
-  ARROW("arrow", ".arrow");
+  ARROW("arrow", ".arrow"),
+  /** Hugging Face safetensors: whole tensors packed into files of at most a maximum size (docs/FORMAT.md). */
+  SAFETENSORS("safetensors", ".safetensors");
 
   private final String id;
   private final String extension;
@@ -23,6 +25,14 @@ public enum FileFormat {
   /** The file name extension, with its dot: .parquet or .arrow. */
   public String extension() {
     return extension;
+  }
+
+  /**
+   * Whether the format packs whole tensors into files of a maximum size, each shard a region of one file
+   * (safetensors), rather than writing one file per shard (Parquet, Arrow).
+   */
+  public boolean packed() {
+    return this == SAFETENSORS;
   }
 
   /** Parses a format's id ("parquet", "arrow"), ignoring case and surrounding blanks: the one place that does. */

@@ -1,6 +1,10 @@
 package dev.shardinit.format;
 
 import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -48,6 +52,49 @@ public interface FileSink {
       @Override
       public String describe() {
         return path.toString();
+      }
+    };
+  }
+
+  /**
+   * The bytes from {@code position} on of an existing local file (a region of a packed file, written by
+   * positional writes, so tasks fill their regions of one file at once). A failed write leaves the region to
+   * the next attempt, which writes the same bytes.
+   */
+  static FileSink region(java.io.File file, long position) {
+    return new FileSink() {
+      @Override
+      public FSDataOutputStream create() throws IOException {
+        FileChannel ch = FileChannel.open(file.toPath(), StandardOpenOption.WRITE);
+        return new FSDataOutputStream(new OutputStream() {
+          private long at = position;
+
+          @Override
+          public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+          }
+
+          @Override
+          public void write(byte[] b, int off, int len) throws IOException {
+            ByteBuffer buf = ByteBuffer.wrap(b, off, len);
+            while (buf.hasRemaining()) {
+              at += ch.write(buf, at);
+            }
+          }
+
+          @Override
+          public void close() throws IOException {
+            ch.close();
+          }
+        }, null);
+      }
+
+      @Override
+      public void discard() {}
+
+      @Override
+      public String describe() {
+        return file + " from byte " + position;
       }
     };
   }

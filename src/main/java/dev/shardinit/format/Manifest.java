@@ -5,12 +5,13 @@ import dev.shardinit.rng.Stream;
 import java.util.List;
 
 /**
- * A checkpoint's manifest.json, typed (docs/FORMAT.md): the versions, the seed, the file format, the row cap
- * and every tensor with its files. {@link ManifestJson} is its only reader and writer; the names of the files a
+ * A checkpoint's manifest.json, typed (docs/FORMAT.md): the versions, the seed, the file format, the row cap,
+ * for a packed format (safetensors) the maximum bytes of values a file holds (else null), and every tensor with
+ * its files. {@link ManifestJson} is its only reader and writer; the names of the files a
  * checkpoint holds are here.
  */
 public record Manifest(int formatVersion, String specVersion, long seed, FileFormat fileFormat, long pieceCap,
-    List<TensorEntry> tensors) {
+    Long maxFileBytes, List<TensorEntry> tensors) {
   /** The manifest file's name in the output directory. Its presence means the checkpoint is complete. */
   public static final String FILE = "manifest.json";
   /** The value of the manifest's {@code format} field. */
@@ -29,7 +30,13 @@ public record Manifest(int formatVersion, String specVersion, long seed, FileFor
 
   /** A manifest of the versions this code writes. */
   public static Manifest of(long seed, FileFormat fileFormat, List<TensorEntry> tensors) {
-    return new Manifest(FORMAT_VERSION, Stream.SPEC_VERSION, seed, fileFormat, Layout.PIECE_CAP, tensors);
+    return of(seed, fileFormat, null, tensors);
+  }
+
+  /** A manifest of the versions this code writes, of a packed format's files of at most {@code maxFileBytes}. */
+  public static Manifest of(long seed, FileFormat fileFormat, Long maxFileBytes, List<TensorEntry> tensors) {
+    return new Manifest(FORMAT_VERSION, Stream.SPEC_VERSION, seed, fileFormat, Layout.PIECE_CAP, maxFileBytes,
+        tensors);
   }
 
   /** Every data file, tensor by tensor, in element order. */

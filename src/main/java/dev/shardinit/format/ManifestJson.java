@@ -61,6 +61,10 @@ public final class ManifestJson {
   static final String MIN = "min";
   static final String MAX = "max";
   static final String MEAN = "mean";
+  static final String OFFSET = "offset";
+  static final String MAX_SHARD_SIZE = "max_shard_size";
+  /** The safetensors metadata key of shardinit's entry (docs/FORMAT.md). */
+  public static final String SAFETENSORS_KEY = "shardinit";
 
   private static final ObjectMapper PRETTY = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
       .disable(SerializationFeature.FLUSH_AFTER_WRITE_VALUE);
@@ -111,6 +115,9 @@ public final class ManifestJson {
       g.writeNumberField(SEED, m.seed());
       g.writeStringField(FILE_FORMAT, m.fileFormat().id());
       g.writeNumberField(PIECE_CAP, m.pieceCap());
+      if (m.maxFileBytes() != null) {
+        g.writeNumberField(MAX_SHARD_SIZE, m.maxFileBytes());
+      }
       g.writeArrayFieldStart(TENSORS);
       for (TensorEntry t : m.tensors()) {
         PRETTY.writeValue(g, entry(t));
@@ -125,14 +132,20 @@ public final class ManifestJson {
   private static Map<String, Object> entry(TensorEntry t) {
     Map<String, Object> e = header(t);
     e.put(CRC32C, hex(t.crc32c()));
-    e.put(DIR, t.dir());
+    if (t.dir() != null) {
+      e.put(DIR, t.dir());
+    }
     List<Map<String, Object>> files = new ArrayList<>(t.files().size());
     for (FileEntry f : t.files()) {
       Map<String, Object> fe = new LinkedHashMap<>();
       fe.put(PATH, f.path());
       fe.put(START, f.start());
       fe.put(END, f.end());
-      fe.put(ROWS, f.rows());
+      if (f.offset() < 0) {
+        fe.put(ROWS, f.rows());
+      } else {
+        fe.put(OFFSET, f.offset());
+      }
       fe.put(BYTES, f.bytes());
       fe.put(CRC32C, hex(f.crc32c()));
       fe.put(MIN, f.min());
@@ -166,6 +179,26 @@ public final class ManifestJson {
     Map<String, String> m = new LinkedHashMap<>();
     m.put(Manifest.KEY_TENSOR, json(COMPACT, tensor));
     m.put(Manifest.KEY_FILE, json(COMPACT, file));
+    return m;
+  }
+
+  /**
+   * The {@code __metadata__} of a safetensors file holding {@code tensors} (in data order): {@code format: pt}
+   * (what transformers requires) and {@link #SAFETENSORS_KEY}, compact JSON of the seed, the spec version and
+   * each tensor's entry without its checksum and files.
+   */
+  public static Map<String, String> safetensorsMetadata(List<TensorEntry> tensors, long seed, String specVersion) {
+    Map<String, Object> ours = new LinkedHashMap<>();
+    ours.put(SEED, seed);
+    ours.put(SPEC_VERSION, specVersion);
+    List<Map<String, Object>> entries = new ArrayList<>(tensors.size());
+    for (TensorEntry t : tensors) {
+      entries.add(header(t));
+    }
+    ours.put(TENSORS, entries);
+    Map<String, String> m = new LinkedHashMap<>();
+    m.put(FORMAT, "pt");
+    m.put(SAFETENSORS_KEY, json(COMPACT, ours));
     return m;
   }
 

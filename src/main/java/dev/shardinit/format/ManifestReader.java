@@ -24,6 +24,8 @@ import static dev.shardinit.format.ManifestJson.NUMEL;
 import static dev.shardinit.format.ManifestJson.PATH;
 import static dev.shardinit.format.ManifestJson.PIECE_CAP;
 import static dev.shardinit.format.ManifestJson.ROWS;
+import static dev.shardinit.format.ManifestJson.OFFSET;
+import static dev.shardinit.format.ManifestJson.MAX_SHARD_SIZE;
 import static dev.shardinit.format.ManifestJson.SEED;
 import static dev.shardinit.format.ManifestJson.SHAPE;
 import static dev.shardinit.format.ManifestJson.SPEC_VERSION;
@@ -126,7 +128,7 @@ public final class ManifestReader {
         if (p.nextToken() == JsonToken.START_ARRAY && name.equals(TENSORS)) {
           listed = true;
           for (int i = 0; p.nextToken() != JsonToken.END_ARRAY; i++) {
-            TensorEntry e = new EntryReader(p.readValueAsTree(), i, problems, paths).tensor();
+            TensorEntry e = new EntryReader(p.readValueAsTree(), i, problems, paths, packed(fields)).tensor();
             if (e != null) {
               entries.add(e);
             }
@@ -176,8 +178,26 @@ public final class ManifestReader {
     if (!listed) {
       throw new ManifestException("tensors: must be a list, got " + show(fields.get(TENSORS)));
     }
-    return new Read(new Manifest(fv.asInt(), sv.asText(), seed.asLong(), format, cap.asLong(), entries),
-        problems, paths);
+    Long maxFileBytes = null;
+    if (format.packed()) {
+      JsonNode max = fields.get(MAX_SHARD_SIZE);
+      if (max == null || !max.isIntegralNumber() || !max.canConvertToLong() || max.asLong() < 1) {
+        throw new ManifestException(MAX_SHARD_SIZE + ": must be a positive integer (bytes) for file_format "
+            + format.id() + ", got " + show(max));
+      }
+      maxFileBytes = max.asLong();
+    }
+    return new Read(new Manifest(fv.asInt(), sv.asText(), seed.asLong(), format, cap.asLong(), maxFileBytes,
+        entries), problems, paths);
+  }
+
+  /** Whether the file format read so far (the writer puts it before the tensors) packs tensors into files. */
+  private static boolean packed(Map<String, JsonNode> fields) {
+    try {
+      return FileFormat.parse(textOf(fields.get(FILE_FORMAT))).packed();
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
   }
 
   private static String textOf(JsonNode n) {
@@ -192,7 +212,11 @@ public final class ManifestReader {
     private String where;
     private boolean ok = true;
 
-    EntryReader(JsonNode n, int index, List<String> problems, Set<String> paths) {
+    /** Whether the entry's files are regions of packed files: no directory and no rows, an offset each. */
+    private final boolean packed;
+
+    EntryReader(JsonNode n, int index, List<String> problems, Set<String> paths, boolean packed) {
+      this.packed = packed;
       this.n = n;
       this.problems = problems;
       this.paths = paths;
@@ -234,8 +258,9 @@ public final class ManifestReader {
       long numel = longField(n, NUMEL, where);
       int crc = crc(n.get(CRC32C), where);
       JsonNode dir = n.get(DIR);
-      if (dir == null || !dir.isTextual()) {
-        bad(where, DIR + ": must be a string, got " + show(dir));
+      if (packed ? dir != null : dir == null || !dir.isTextual()) {
+        bad(where, DIR + (packed ? ": is not part of a packed format's entry, got " : ": must be a string, got ")
+            + show(dir));
       }
       JsonNode files = n.get(FILES);
       List<FileEntry> entries = new ArrayList<>();
@@ -253,7 +278,7 @@ public final class ManifestReader {
         return null;
       }
       return new TensorEntry(n.get(NAME).asText(), shape, dtype, fn, args, gain, fanIn, fanOut, std, bound, numel,
-          crc, dir.asText(), entries);
+          crc, packed ? null : dir.asText(), entries);
     }
 
     private FileEntry file(JsonNode f, String at) {
@@ -271,7 +296,11 @@ public final class ManifestReader {
       ok = true;
       long start = longField(f, START, fat);
       long end = longField(f, END, fat);
-      long rows = longField(f, ROWS, fat);
+      long rows = packed ? 0 : longField(f, ROWS, fat);
+      long offset = packed ? longField(f, OFFSET, fat) : -1;
+      if (ok && packed && offset < 0) {
+        bad(fat, OFFSET + ": must be a non-negative integer, got " + offset);
+      }
       if (ok && (rows < 0 || rows > Integer.MAX_VALUE)) {
         bad(fat, ROWS + ": must be a non-negative 32-bit integer, got " + rows);
       }
@@ -283,7 +312,7 @@ public final class ManifestReader {
       double std = doubleField(f, STD, fat);
       boolean good = ok;
       ok = before && good;
-      return good ? new FileEntry(p.asText(), start, end, (int) rows, bytes, crc, min, max, mean, std) : null;
+      return good ? new FileEntry(p.asText(), start, end, (int) rows, bytes, crc, min, max, mean, std, offset) : null;
     }
 
     private long[] shape(JsonNode s) {

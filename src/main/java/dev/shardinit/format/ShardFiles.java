@@ -83,6 +83,9 @@ public final class ShardFiles {
       case ARROW:
         ArrowWriter.write(r, BATCH_BYTES);
         break;
+      case SAFETENSORS:
+        RawValues.write(r);
+        break;
       default:
         throw new AssertionError(format);
     }
@@ -96,7 +99,7 @@ public final class ShardFiles {
     switch (format) {
       case PARQUET: return ParquetReader.read(fs, path);
       case ARROW: return ArrowReader.read(fs, path);
-      default: throw new AssertionError(format);
+      default: throw new IllegalArgumentException(format + " files hold whole tensors, not shards");
     }
   }
 

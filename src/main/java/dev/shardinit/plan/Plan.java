@@ -55,11 +55,16 @@ public final class Plan {
   private final List<TensorPlan> tensors;
   private final List<Task> tasks;
   private final long shardBytes;
+  private final List<Packing.PackedFile> packed;
+  private final long maxFileBytes;
 
-  private Plan(List<TensorPlan> tensors, List<Task> tasks, long shardBytes) {
+  private Plan(List<TensorPlan> tensors, List<Task> tasks, long shardBytes, List<Packing.PackedFile> packed,
+      long maxFileBytes) {
+    this.maxFileBytes = maxFileBytes;
     this.tensors = Collections.unmodifiableList(tensors);
     this.tasks = Collections.unmodifiableList(tasks);
     this.shardBytes = shardBytes;
+    this.packed = List.copyOf(packed);
   }
 
   /** One tensor of the plan: its initializer, its directory under the output, its shards. */
@@ -84,7 +89,7 @@ public final class Plan {
       return init;
     }
 
-    /** The tensor's directory relative to the output directory. */
+    /** The tensor's directory relative to the output directory; null in a packed plan. */
     public String dir() {
       return dir;
     }
@@ -98,7 +103,11 @@ public final class Plan {
     }
   }
 
-  /** One file: elements [start, end) of tensor {@code tensor}, at {@code path} relative to the output. */
+  /**
+   * One unit of writing: elements [start, end) of tensor {@code tensor}, in the file at {@code path} relative to
+   * the output: a file of its own, or (packed formats) a region of a file of whole tensors starting at
+   * {@link #dataOffset} in its data section.
+   */
   public static final class Shard implements java.io.Serializable {
     private static final long serialVersionUID = 1L;
     private final int tensor;
@@ -106,13 +115,20 @@ public final class Plan {
     private final long end;
     private final String path;
     private final long bytes;
+    private final long dataOffset;
 
-    Shard(int tensor, long start, long end, String path, long bytes) {
+    Shard(int tensor, long start, long end, String path, long bytes, long dataOffset) {
       this.tensor = tensor;
       this.start = start;
       this.end = end;
       this.path = path;
       this.bytes = bytes;
+      this.dataOffset = dataOffset;
+    }
+
+    /** The byte offset of the shard's first value in its packed file's data section; -1 for a file of its own. */
+    public long dataOffset() {
+      return dataOffset;
     }
 
     public int tensor() {
@@ -172,6 +188,46 @@ public final class Plan {
    * {@code extension} (e.g. ".parquet").
    */
   public static Plan of(List<Initializer> inits, long shardBytes, String extension) {
+    checkSize(inits, shardBytes);
+    List<String> names = new ArrayList<>(inits.size());
+    for (Initializer init : inits) {
+      names.add(init.target().name());
+    }
+    List<String> dirs = dirs(names);
+    List<TensorPlan> tensors = new ArrayList<>();
+    for (int t = 0; t < inits.size(); t++) {
+      Initializer init = inits.get(t);
+      String dir = dirs.get(t);
+      tensors.add(new TensorPlan(t, init, dir, cut(t, init, shardBytes, s -> file(dir, s, extension), -1)));
+    }
+    return withTasks(tensors, shardBytes, List.of(), 0);
+  }
+
+  /**
+   * Plans {@code inits} (in order) for a packed format: whole tensors grouped into files of at most
+   * {@code maxFileBytes} bytes of values ({@link Packing}), each tensor still cut into shards of about
+   * {@code shardBytes} (the units of work), each shard a region of its tensor's file.
+   */
+  public static Plan packed(List<Initializer> inits, long shardBytes, long maxFileBytes, Packing.Naming naming) {
+    checkSize(inits, shardBytes);
+    List<Packing.PackedFile> files = Packing.of(inits, maxFileBytes, naming);
+    String[] fileOf = new String[inits.size()];
+    long[] offsetOf = new long[inits.size()];
+    for (Packing.PackedFile f : files) {
+      for (int k = 0; k < f.tensors().size(); k++) {
+        fileOf[f.tensors().get(k)] = f.name();
+        offsetOf[f.tensors().get(k)] = f.offset(k);
+      }
+    }
+    List<TensorPlan> tensors = new ArrayList<>();
+    for (int t = 0; t < inits.size(); t++) {
+      String name = fileOf[t];
+      tensors.add(new TensorPlan(t, inits.get(t), null, cut(t, inits.get(t), shardBytes, s -> name, offsetOf[t])));
+    }
+    return withTasks(tensors, shardBytes, files, maxFileBytes);
+  }
+
+  private static void checkSize(List<Initializer> inits, long shardBytes) {
     if (shardBytes < 1) {
       throw new IllegalArgumentException("shard size must be positive, got " + shardBytes);
     }
@@ -183,16 +239,11 @@ public final class Plan {
             + shardBytes + " bytes; use a larger shard size");
       }
     }
-    List<String> names = new ArrayList<>(inits.size());
-    for (Initializer init : inits) {
-      names.add(init.target().name());
-    }
-    List<String> dirs = dirs(names);
-    List<TensorPlan> tensors = new ArrayList<>();
-    for (int t = 0; t < inits.size(); t++) {
-      Initializer init = inits.get(t);
-      tensors.add(new TensorPlan(t, init, dirs.get(t), cut(t, init, dirs.get(t), shardBytes, extension)));
-    }
+  }
+
+  /** The plan of {@code tensors}: their shards packed, in tensor order, into tasks of about the shard size. */
+  private static Plan withTasks(List<TensorPlan> tensors, long shardBytes, List<Packing.PackedFile> packed,
+      long maxFileBytes) {
     List<Task> tasks = new ArrayList<>();
     List<Shard> current = new ArrayList<>();
     long currentBytes = 0;
@@ -210,7 +261,7 @@ public final class Plan {
     if (!current.isEmpty()) {
       tasks.add(new Task(tasks.size(), current));
     }
-    return new Plan(tensors, tasks, shardBytes);
+    return new Plan(tensors, tasks, shardBytes, packed, maxFileBytes);
   }
 
   /**
@@ -262,7 +313,12 @@ public final class Plan {
     return a / b + (a % b == 0 ? 0 : 1);
   }
 
-  private static List<Shard> cut(int t, Initializer init, String dir, long shardBytes, String ext) {
+  /**
+   * Cuts a tensor into shards; {@code path} names the file of the shard starting at an element, and
+   * {@code dataOffset} is the tensor's offset in its packed file (-1: each shard is a file of its own).
+   */
+  private static List<Shard> cut(int t, Initializer init, long shardBytes, java.util.function.LongFunction<String> path,
+      long dataOffset) {
     long numel = init.target().numel();
     int bytes = init.target().dtype().bytes();
     List<Shard> shards = new ArrayList<>();
@@ -275,7 +331,7 @@ public final class Plan {
       long step = rowsPer * row;
       for (long s = 0; s < numel; s += step) {
         long e = Math.min(numel, s + step);
-        shards.add(new Shard(t, s, e, file(dir, s, ext), (e - s) * bytes));
+        shards.add(new Shard(t, s, e, path.apply(s), (e - s) * bytes, dataOffset < 0 ? -1 : dataOffset + s * bytes));
       }
     } else {
       long piecesPer = Math.max(1, shardBytes / (Layout.PIECE_CAP * bytes));
@@ -283,11 +339,16 @@ public final class Plan {
       for (long r = 0; r < numel; r += row) {
         for (long s = r; s < r + row; s += step) {
           long e = Math.min(r + row, s + step);
-          shards.add(new Shard(t, s, e, file(dir, s, ext), (e - s) * bytes));
+          shards.add(new Shard(t, s, e, path.apply(s), (e - s) * bytes, dataOffset < 0 ? -1 : dataOffset + s * bytes));
         }
       }
     }
     return shards;
+  }
+
+  /** The hidden temporary name under which a file called {@code name} is written, by the writer {@code tag}. */
+  public static String tempName(String name, String tag) {
+    return "." + name + "." + tag + ".tmp";
   }
 
   /** The path, relative to the checkpoint, of the file of a tensor in {@code dir} that starts at {@code start}. */
@@ -328,6 +389,16 @@ public final class Plan {
 
   public long shardBytes() {
     return shardBytes;
+  }
+
+  /** The most bytes of values a packed file holds; 0 when each shard is a file of its own. */
+  public long maxFileBytes() {
+    return maxFileBytes;
+  }
+
+  /** The files of a packed plan, in order; empty when each shard is a file of its own. */
+  public List<Packing.PackedFile> packedFiles() {
+    return packed;
   }
 
   public long totalBytes() {

@@ -4,6 +4,7 @@ import dev.shardinit.format.FileFormat;
 import dev.shardinit.format.io.Fs;
 import dev.shardinit.init.Initializer;
 import dev.shardinit.plan.Plan;
+import dev.shardinit.task.Destination;
 import dev.shardinit.task.Receipt;
 import dev.shardinit.task.Recipe;
 import dev.shardinit.task.ShardWriter;
@@ -45,10 +46,16 @@ final class GenerateWork implements WorkJob.Work<GenerateWork.Slice, Receipt> {
   private final String runTag;
   private final LongAccumulator shardsDone;
   private final LongAccumulator bytesDone;
+  /** For a packed format: the position of each file's data section, by name; else null. */
+  private final HashMap<String, Long> dataStarts;
 
-  /** @param runTag marks this run's temporary files (unique across runs, with the task attempt's ids) */
+  /**
+   * @param runTag     marks this run's temporary files (unique across runs, with the task attempt's ids)
+   * @param dataStarts for a packed format, the position of each packed file's data section, by name; else null
+   */
   GenerateWork(Broadcast<SerializableConfiguration> conf, String outUri, FileFormat format, String runTag,
-      LongAccumulator shardsDone, LongAccumulator bytesDone) {
+      LongAccumulator shardsDone, LongAccumulator bytesDone, Map<String, Long> dataStarts) {
+    this.dataStarts = dataStarts == null ? null : new HashMap<>(dataStarts);
     this.conf = conf;
     this.outUri = outUri;
     this.format = format.id();
@@ -63,7 +70,9 @@ final class GenerateWork implements WorkJob.Work<GenerateWork.Slice, Receipt> {
     Path o = new Path(outUri);
     FileSystem fs = Fs.of(o, conf.value().value());
     Map<Integer, Initializer> inits = new HashMap<>();
-    try (ShardWriter w = new ShardWriter(fs, o, FileFormat.parse(format), attempt, s -> shardsDone.add(1),
+    Destination to = dataStarts == null ? Destination.files(fs, o, attempt)
+        : Destination.regions(fs, o, runTag, dataStarts);
+    try (ShardWriter w = new ShardWriter(to, FileFormat.parse(format), attempt, s -> shardsDone.add(1),
         bytesDone::add)) {
       for (Plan.Shard s : in.shards) {
         w.submit(inits.computeIfAbsent(s.tensor(), i -> in.recipes.get(i).resolve()), s);

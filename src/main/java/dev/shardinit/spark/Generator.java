@@ -5,6 +5,7 @@ import dev.shardinit.format.FileFormat;
 import dev.shardinit.format.Manifest;
 import dev.shardinit.format.TensorEntry;
 import dev.shardinit.format.io.Fs;
+import dev.shardinit.format.safetensors.SafetensorsLayout;
 import dev.shardinit.plan.Crc32c;
 import dev.shardinit.plan.Plan;
 import dev.shardinit.task.Receipt;
@@ -55,6 +56,22 @@ public final class Generator {
    */
   public Manifest run(Plan plan, long seed, FileFormat format, Path dir, String runTag, int partitions,
       Consumer<LiveCounters> onStart) throws IOException {
+    return run(plan, seed, format, null, dir, runTag, partitions, onStart);
+  }
+
+  /**
+   * Runs the plan as {@link #run(Plan, long, FileFormat, Path, String, int, Consumer)} does; for a packed format,
+   * into the files of {@code layout}, which the run has prepared under its temporary names.
+   */
+  public Manifest run(Plan plan, long seed, FileFormat format, SafetensorsLayout layout, Path dir, String runTag,
+      int partitions, Consumer<LiveCounters> onStart) throws IOException {
+    Map<String, Long> dataStarts = null;
+    if (layout != null) {
+      dataStarts = new HashMap<>();
+      for (SafetensorsLayout.File f : layout.files()) {
+        dataStarts.put(f.name(), f.dataStart());
+      }
+    }
     Configuration hconf = sc.hadoopConfiguration();
     FileSystem fs = Fs.of(dir, hconf);
     List<Receipt> receipts = new ArrayList<>();
@@ -65,27 +82,27 @@ public final class Generator {
         onStart.accept(counters);
       }
       if (!tasks.isEmpty()) {
-        receipts.addAll(jobs.run(job(plan, format, dir, runTag, partitions, counters),
+        receipts.addAll(jobs.run(job(plan, format, dir, runTag, partitions, counters, dataStarts),
             "shardinit generate: " + tasks.size() + " tasks"));
       }
     } finally {
       counters.stop();
     }
-    Manifest manifest = manifest(plan, seed, format, receipts);
+    Manifest manifest = manifest(plan, seed, format, receipts, dataStarts);
     removeStrays(fs, dir, receipts);
     return manifest;
   }
 
   /** The Spark job of a plan: its tasks dealt into partitions, each partition's input its own shards' recipes. */
   WorkJob<GenerateWork.Slice, Receipt> job(Plan plan, FileFormat format, Path dir, String runTag, int partitions,
-      LiveCounters counters) {
+      LiveCounters counters, Map<String, Long> dataStarts) {
     List<GenerateWork.Slice> slices = new ArrayList<>();
     for (List<Plan.Task> g : balance(plan.tasks(), partitions > 0 ? partitions : sc.defaultParallelism(),
         Plan.Task::bytes)) {
       slices.add(slice(plan, g));
     }
     GenerateWork work = new GenerateWork(SerializableConfiguration.broadcast(sc), dir.toUri().toString(), format,
-        runTag, counters.first(), counters.second());
+        runTag, counters.first(), counters.second(), dataStarts);
     return new WorkJob<>(sc, slices, work);
   }
 
@@ -142,8 +159,12 @@ public final class Generator {
     return out;
   }
 
-  /** The manifest of the plan's tensors from the receipts of their files. */
-  static Manifest manifest(Plan plan, long seed, FileFormat format, List<Receipt> receipts) {
+  /**
+   * The manifest of the plan's tensors from the receipts of their files; for a packed format, with each region's
+   * position in its file ({@code dataStarts}: each file's data section, by name).
+   */
+  static Manifest manifest(Plan plan, long seed, FileFormat format, List<Receipt> receipts,
+      Map<String, Long> dataStarts) {
     List<Receipt> sorted = new ArrayList<>(receipts);
     sorted.sort(Comparator.<Receipt>comparingInt(r -> r.tensor).thenComparingLong(r -> r.start));
     List<TensorEntry> tensors = new ArrayList<>();
@@ -161,7 +182,10 @@ public final class Generator {
         }
         crc = covered == 0 ? r.crc32c : Crc32c.combine(crc, r.crc32c, (r.end - r.start) * bytes);
         covered = r.end;
-        files.add(new FileEntry(r.path, r.start, r.end, r.rows, r.bytes, r.crc32c, r.min, r.max, r.mean, r.std));
+        long offset = dataStarts == null ? -1
+            : dataStarts.get(r.path) + t.shards().get(0).dataOffset() + r.start * bytes;
+        files.add(new FileEntry(r.path, r.start, r.end, r.rows, r.bytes, r.crc32c, r.min, r.max, r.mean, r.std,
+            offset));
       }
       if (covered != t.init().target().numel()) {
         throw new IllegalStateException("tensor " + t.init().target().name() + ": only " + covered + " of "
@@ -169,7 +193,7 @@ public final class Generator {
       }
       tensors.add(TensorEntry.of(t.init(), t.dir(), crc, files));
     }
-    return Manifest.of(seed, format, tensors);
+    return Manifest.of(seed, format, dataStarts == null ? null : plan.maxFileBytes(), tensors);
   }
 
   /**

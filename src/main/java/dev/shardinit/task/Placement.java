@@ -1,5 +1,6 @@
 package dev.shardinit.task;
 
+import dev.shardinit.plan.Plan;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import org.apache.hadoop.fs.FileSystem;
@@ -20,9 +21,9 @@ public final class Placement {
     void to(Path path) throws IOException;
   }
 
-  /** The temporary name of an attempt's file: hidden, unique to the attempt. */
-  static Path tempPath(Path finalPath, String attempt) {
-    return new Path(finalPath.getParent(), "." + finalPath.getName() + "." + attempt + ".tmp");
+  /** The temporary name of an attempt's file (or of a run's packed file): hidden, unique to the attempt (run). */
+  public static Path tempPath(Path finalPath, String attempt) {
+    return new Path(finalPath.getParent(), Plan.tempName(finalPath.getName(), attempt));
   }
 
   /**

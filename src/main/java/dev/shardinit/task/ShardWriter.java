@@ -30,8 +30,8 @@ import org.apache.hadoop.fs.Path;
 /**
  * Fills a task's shards and writes their files: the filling in the calling (task) thread, the writing in a
  * writer thread, which encodes each file while its shard is filled, from chunks of {@link #CHUNK_BYTES}
- * ({@link ChunkStream}), of which it has {@link #CHUNKS}; each file goes through a temporary name
- * ({@link Placement}). Each slice of values is checksummed and summarised as it is filled, while it is in the
+ * ({@link ChunkStream}), of which it has {@link #CHUNKS}; each file goes to its {@link Destination} (a file of
+ * its own through a temporary name, or a region of a packed file). Each slice of values is checksummed and summarised as it is filled, while it is in the
  * cache. A task's memory is its chunks, whatever the shard size and the file system.
  *
  * <p>A failed write stops the task: the filler stops at its next chunk, no later shard is written, and the
@@ -47,10 +47,8 @@ public final class ShardWriter implements Closeable {
   /** Elements filled at a time: a slice's values are summarised while they are still in the cache. */
   static final int SLICE = 1 << 16;
 
-  private final FileSystem fs;
-  private final Path out;
+  private final Destination destination;
   private final FileFormat format;
-  private final String attempt;
   private final Consumer<Plan.Shard> onCommitted;
   private final LongConsumer onWritten;
   private final ChunkPool chunks;
@@ -68,17 +66,30 @@ public final class ShardWriter implements Closeable {
    */
   public ShardWriter(FileSystem fs, Path out, FileFormat format, String attempt, Consumer<Plan.Shard> onCommitted,
       LongConsumer onWritten) {
-    this(fs, out, format, attempt, onCommitted, onWritten, CHUNK_BYTES);
+    this(Destination.files(fs, out, attempt), format, attempt, onCommitted, onWritten, CHUNK_BYTES);
+  }
+
+  /**
+   * A writer of shards to {@code destination} (files of their own, or regions of packed files).
+   *
+   * @param attempt unique to the run and the task attempt: names the writer thread
+   */
+  public ShardWriter(Destination destination, FileFormat format, String attempt, Consumer<Plan.Shard> onCommitted,
+      LongConsumer onWritten) {
+    this(destination, format, attempt, onCommitted, onWritten, CHUNK_BYTES);
   }
 
   /** @param chunkBytes the largest chunk (tests: any positive multiple of 8) */
   ShardWriter(FileSystem fs, Path out, FileFormat format, String attempt, Consumer<Plan.Shard> onCommitted,
       LongConsumer onWritten, int chunkBytes) {
+    this(Destination.files(fs, out, attempt), format, attempt, onCommitted, onWritten, chunkBytes);
+  }
+
+  private ShardWriter(Destination destination, FileFormat format, String attempt, Consumer<Plan.Shard> onCommitted,
+      LongConsumer onWritten, int chunkBytes) {
     this.chunks = new ChunkPool(CHUNKS, chunkBytes);
-    this.fs = fs;
-    this.out = out;
+    this.destination = destination;
     this.format = format;
-    this.attempt = attempt;
     this.onCommitted = onCommitted;
     this.onWritten = onWritten;
     this.writer = Executors.newSingleThreadExecutor(r -> {
@@ -106,10 +117,9 @@ public final class ShardWriter implements Closeable {
         if (failed != null) {
           throw new IOException("not written: the write of an earlier shard failed", failed);
         }
-        long size = Placement.place(fs, out, s.path(), attempt,
-            tmp -> ShardFiles.writeStreamed(fs, tmp, format, dt, s.start(), pieces, values));
+        long size = destination.write(s, sink -> ShardFiles.encode(sink, format, dt, s.start(), pieces, values));
         onCommitted.accept(s);
-        return receipt(s, pieces.length, size, values.stats());
+        return receipt(s, format.packed() ? 0 : pieces.length, size, values.stats());
       } catch (IOException | RuntimeException | Error e) {
         if (failed == null) {
           failed = e;

@@ -44,7 +44,19 @@ class BadInputSuite extends SparkSuiteBase {
     ("bad shard size", () => Seq(job(ok).toString, "--shard-size", "lots"), Seq("--shard-size", "lots")),
     ("bad format option", () => Seq(job(ok).toString, "--format", "csv"), Seq("--format", "csv")),
     ("bad dtype option", () => Seq(job(ok).toString, "--dtype", "int4"), Seq("--dtype", "int4")),
-    ("zero partitions", () => Seq(job(ok).toString, "--partitions", "0"), Seq("--partitions")))
+    ("zero partitions", () => Seq(job(ok).toString, "--partitions", "0"), Seq("--partitions")),
+    ("unknown format names the three", () => Seq(job(ok).toString, "--format", "gguf"),
+      Seq("--format: unknown format 'gguf'; use one of parquet, arrow, safetensors")),
+    ("bad --max-shard-size", () => Seq(job(ok).toString, "--format", "safetensors", "--max-shard-size", "5 gigs"),
+      Seq("--max-shard-size: cannot parse '5 gigs'")),
+    ("zero --max-shard-size", () => Seq(job(ok).toString, "--format", "safetensors", "--max-shard-size", "0"),
+      Seq("--max-shard-size: size out of range: '0'")),
+    ("--max-shard-size without safetensors", () => Seq(job(ok).toString, "--max-shard-size", "5GB"),
+      Seq("--max-shard-size: applies to --format safetensors only; the format is parquet")),
+    ("a tensor name safetensors cannot hold", () => Seq(job(ok + t("__metadata__", "[2]", "zeros_")).toString,
+      "--format", "safetensors"), Seq("'__metadata__'", "name: '__metadata__' is the safetensors header's metadata key")),
+    ("safetensors in a spec, the same name", () => Seq(job(t("__metadata__", "[2]", "zeros_"),
+      "seed: 1\nformat: safetensors").toString), Seq("name: '__metadata__' is the safetensors header's metadata key")))
 
   for ((label, args, fragments) <- cases) test(s"bad input: $label -> one line, exit 2, nothing written") {
     val out = work.resolve(s"out-${label.replaceAll("[^a-z0-9]+", "-")}")
@@ -78,5 +90,13 @@ class BadInputSuite extends SparkSuiteBase {
     assert(r.err.linesIterator.filter(_.nonEmpty).toSeq.size == 1, r.err)
     assert(r.err.startsWith(s"shardinit: error: --out: cannot create output directory $out"), r.err)
     assert(!Files.exists(out))
+  }
+
+  test("safetensors to a file system without positional writes: one line naming --out, exit 2, before any I/O") {
+    val r = cli("generate", job(ok).toString, "--format", "safetensors", "--out", "hdfs://localhost:1/x")
+    assert(r.code == 2, r.err)
+    assert(r.err.trim == "shardinit: error: --out: safetensors files are assembled by positional writes of many "
+      + "tasks into one file, which needs a local or shared POSIX file system (file://); hdfs:// is not supported "
+      + "for safetensors yet (write parquet there, or to a local path)", r.err)
   }
 }

@@ -109,4 +109,59 @@ class PlanSuite extends AnyFunSuite {
     assert(e.getMessage == "the plan needs more than 1000000 files at a shard size of 1024 bytes; use a larger shard size")
     assert(Plan.of(java.util.List.of(huge), 1L << 30, ".parquet").shardCount() == 2048)
   }
+
+  private def names(i: Int, n: Int): String = s"f$i-of-$n"
+
+  test("packing: greedy in job order by bytes of values; a tensor above the maximum is alone in its file") {
+    // bytes: 400, 400, 400, 2000, 100, 100 (float32); maximum 1000
+    val inits = Seq(normal("a", 100L)(), normal("b", 100L)(), normal("c", 100L)(), normal("huge", 500L)(),
+      normal("d", 25L)(), normal("e", 25L)())
+    val files = Packing.of(inits.asJava, 1000, (i, n) => names(i, n)).asScala
+    assert(files.map(_.name) == Seq("f1-of-4", "f2-of-4", "f3-of-4", "f4-of-4"))
+    assert(files.map(_.tensors.asScala.map(_.intValue).toSeq) == Seq(Seq(0, 1), Seq(2), Seq(3), Seq(4, 5)))
+    assert(files.map(_.bytes) == Seq(800L, 400L, 2000L, 200L))
+    assert((files.head.offset(0), files.head.offset(1)) == (0L, 400L))
+    // a maximum of exactly the sum keeps them together
+    assert(Packing.of(inits.take(2).asJava, 800, (i, n) => names(i, n)).size == 1)
+  }
+
+  test("packing: within a file, wider elements first (job order within a width), so every tensor is aligned") {
+    val inits = Seq(normal("h", 3L)(Dtype.FLOAT16), normal("s", 3L)(Dtype.FLOAT32), normal("d", 1L)(Dtype.FLOAT64),
+      normal("b", 5L)(Dtype.BFLOAT16), normal("s2", 1L)(Dtype.FLOAT32))
+    val f = Packing.of(inits.asJava, 1 << 20, (i, n) => names(i, n)).get(0)
+    assert(f.tensors.asScala.map(_.intValue).toSeq == Seq(2, 1, 4, 0, 3))
+    val offsets = (0 until 5).map(f.offset)
+    assert(offsets == Seq(0L, 8L, 20L, 24L, 30L))
+    assert(f.bytes == 40L)
+    for (k <- 0 until 5) assert(offsets(k) % inits(f.tensors.get(k)).target().dtype().bytes() == 0)
+  }
+
+  test("a packed plan: shards are regions of their tensor's file at the tensor's offset; files ignore the shard size") {
+    val inits = Seq(normal("w", 64L, 64L)(), normal("v", 16L)(Dtype.FLOAT64))
+    for (shard <- Seq(256L, 4096L, 1L << 20)) {
+      val plan = Plan.packed(inits.asJava, shard, 1 << 20, (i, n) => names(i, n))
+      assert(plan.packedFiles.size == 1 && plan.maxFileBytes == (1 << 20))
+      val f = plan.packedFiles.get(0)
+      assert(f.tensors.asScala.map(_.intValue).toSeq == Seq(1, 0)) // float64 first
+      for (s <- plan.tensors.get(0).shards.asScala) {
+        assert(s.path == "f1-of-1" && s.dataOffset == 128 + s.start * 4)
+      }
+      assert(plan.tensors.get(1).shards.get(0).dataOffset == 0)
+      assert(plan.tensors.get(0).dir == null)
+    }
+  }
+
+  test("sizes as Hugging Face reads max_shard_size: decimal KB/MB/GB, binary KiB/GiB, bits in lowercase b") {
+    assert(ByteSize.parseDecimal("5GB") == 5000000000L)
+    assert(ByteSize.parseDecimal("5GB".toLowerCase.toUpperCase) == 5000000000L && ByteSize.parseDecimal("5gb") == 625000000L)
+    assert(ByteSize.parseDecimal("100MB") == 100000000L)
+    assert(ByteSize.parseDecimal("4kB") == 4000L)
+    assert(ByteSize.parseDecimal("2GiB") == (2L << 30))
+    assert(ByteSize.parseDecimal("1.5MiB") == (3L << 19))
+    assert(ByteSize.parseDecimal("8Gb") == 1000000000L)
+    assert(ByteSize.parseDecimal("12345") == 12345L)
+    assert(intercept[IllegalArgumentException](ByteSize.parseDecimal("5 gigs")).getMessage.startsWith(
+      "cannot parse '5 gigs'; use bytes or a number with KB, MB, GB or TB"))
+    assert(intercept[IllegalArgumentException](ByteSize.parseDecimal("0")).getMessage == "size out of range: '0'")
+  }
 }

@@ -31,7 +31,7 @@ class TaskSizeSuite extends SparkSuiteBase {
 
   private def job(p: Plan, partitions: Int): WorkJob[GenerateWork.Slice, Receipt] = {
     val counters = new LiveCounters(spark.sparkContext, "a", "b")
-    new Generator(spark.sparkContext).job(p, FileFormat.PARQUET, new Path("file:///nowhere"), "run", partitions, counters)
+    new Generator(spark.sparkContext).job(p, FileFormat.PARQUET, new Path("file:///nowhere"), "run", partitions, counters, null)
   }
 
   test("the task binary does not grow with the plan: 10 or 10,000 tensors, the same size") {

@@ -50,6 +50,20 @@ public final class Fs {
     }
   }
 
+  /**
+   * The local file behind {@code p} when {@code fs} is a local (or shared POSIX) file system, whose files take
+   * positional writes; null for any other file system.
+   */
+  public static java.io.File localFile(FileSystem fs, Path p) {
+    if (fs instanceof org.apache.hadoop.fs.RawLocalFileSystem) {
+      return ((org.apache.hadoop.fs.RawLocalFileSystem) fs).pathToFile(p);
+    }
+    if (fs instanceof LocalFileSystem) {
+      return ((LocalFileSystem) fs).pathToFile(p);
+    }
+    return null;
+  }
+
   /** The path of {@code p} relative to the directory whose path is {@code base} (as in {@code toUri().getPath()}). */
   public static String relative(String base, Path p) {
     String s = p.toUri().getPath();

@@ -1,0 +1,59 @@
+package dev.shardinit.commit;
+
+import dev.shardinit.format.TensorEntry;
+import dev.shardinit.format.safetensors.Safetensors;
+import dev.shardinit.format.safetensors.SafetensorsIndex;
+import dev.shardinit.format.safetensors.SafetensorsLayout;
+import dev.shardinit.plan.Plan;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.List;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * The commit protocol of packed files (safetensors): before the job, each file is made under the run's hidden
+ * temporary name with its header (its size and every value's position are known from the tensors alone); the
+ * tasks write their regions in place; after the job each file is checked to have its full size and renamed to
+ * its name, then the index is written (temporary name, rename); the manifest comes last ({@link Run#commit}).
+ */
+final class PackedFiles {
+  private PackedFiles() {}
+
+  /** Makes every file of {@code layout} in {@code dir} under its temporary name, holding its header. */
+  static void prepare(FileSystem fs, Path dir, String tag, SafetensorsLayout layout) throws IOException {
+    for (SafetensorsLayout.File f : layout.files()) {
+      Path tmp = new Path(dir, Plan.tempName(f.name(), tag));
+      try (OutputStream out = fs.create(tmp, false)) {
+        out.write(f.header());
+      }
+    }
+  }
+
+  /** Renames every complete file into place, then writes the index (for more than one file). */
+  static void publish(FileSystem fs, Path dir, String tag, SafetensorsLayout layout, List<TensorEntry> tensors)
+      throws IOException {
+    for (SafetensorsLayout.File f : layout.files()) {
+      Path tmp = new Path(dir, Plan.tempName(f.name(), tag));
+      FileStatus st = fs.getFileStatus(tmp);
+      if (st.getLen() != f.size()) {
+        throw new IOException(tmp + " is " + st.getLen() + " bytes after every task reported, not " + f.size());
+      }
+      Path dst = new Path(dir, f.name());
+      if (!fs.rename(tmp, dst)) {
+        throw new IOException("cannot rename " + tmp + " to " + dst);
+      }
+    }
+    if (layout.files().size() > 1) {
+      Path tmp = new Path(dir, Plan.tempName(Safetensors.INDEX, tag));
+      try (OutputStream out = fs.create(tmp, true)) {
+        out.write(SafetensorsIndex.of(tensors, layout));
+      }
+      Path dst = new Path(dir, Safetensors.INDEX);
+      if (!fs.rename(tmp, dst)) {
+        throw new IOException("cannot rename " + tmp + " to " + dst);
+      }
+    }
+  }
+}
