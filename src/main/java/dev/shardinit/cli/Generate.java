@@ -94,7 +94,8 @@ final class Generate implements Callable<Integer> {
         throw new CliError(e.getMessage());
       }
       signals.onSecondSignal(run::ifStoppedNow);
-      Progress progress = new Progress(err, System.console() != null, "written", plan.shardCount(),
+      Progress progress = new Progress(err, System.console() != null,
+          layout != null ? "regions written" : "files written", plan.shardCount(),
           plan.totalBytes());
       Manifest manifest;
       try {

@@ -14,7 +14,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "inspect", mixinStandardHelpOptions = true,
-    description = {"Prints a checkpoint's tensors: shape, dtype, init, gain, fans, size, files.",
+    description = {"Prints a checkpoint's tensors: shape, dtype, init, gain, fans, size, files (safetensors: the "
+        + "file holding the tensor).",
         "Checks the manifest first (not the files: see verify) and exits 1 when it is inconsistent."})
 final class Inspect implements Callable<Integer> {
   @Spec
@@ -42,7 +43,8 @@ final class Inspect implements Callable<Integer> {
       t.row(n.name(), Arrays.toString(n.shape()), n.dtype().id(), n.fn() + n.args(),
           n.gain() == null ? "-" : num(n.gain()), n.fanIn() == null ? "-" : n.fanIn().toString(),
           n.fanOut() == null ? "-" : n.fanOut().toString(), spread, ByteSize.show(bytes),
-          Integer.toString(n.files().size()));
+          m.fileFormat().packed() && !n.files().isEmpty() ? n.files().get(0).path()
+              : Integer.toString(n.files().size()));
     }
     t.print(o);
     o.printf("%d tensors, %,d parameters, %d files, %s; seed %d, format %s, spec version %s%n",

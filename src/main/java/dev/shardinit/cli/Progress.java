@@ -26,7 +26,7 @@ final class Progress {
   private long shownFiles;
   private long shownBytes;
 
-  /** @param what the verb of the line: "written" or "checked" */
+  /** @param what what is counted, and what happens to it: "files written", "regions checked" */
   Progress(PrintWriter err, boolean tty, String what, long totalFiles, long totalBytes) {
     this.err = err;
     this.tty = tty;
@@ -69,7 +69,7 @@ final class Progress {
     double rate = secs > 0 ? shownBytes / secs : 0;
     String eta = last ? "0s" : rate > 0 && shownBytes < totalBytes
         ? String.format(Locale.ROOT, "%.0fs", (totalBytes - shownBytes) / rate) : "-";
-    String text = String.format(Locale.ROOT, "%d/%d files %s  %s / %s  %s/s  ETA %s", shownFiles, totalFiles, what,
+    String text = String.format(Locale.ROOT, "%d/%d %s  %s / %s  %s/s  ETA %s", shownFiles, totalFiles, what,
         ByteSize.show(shownBytes), ByteSize.show(totalBytes), ByteSize.show((long) rate), eta);
     if (tty) {
       int width = 30;

@@ -5,6 +5,7 @@ import dev.shardinit.format.FileEntry;
 import dev.shardinit.format.Manifest;
 import dev.shardinit.format.ManifestCheck;
 import dev.shardinit.format.TensorEntry;
+import dev.shardinit.format.safetensors.SafetensorsCheck;
 import dev.shardinit.spark.Verifier;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -75,6 +76,9 @@ final class Verify implements Callable<Integer> {
           continue; // its path is reported, and not opened
         }
         Long size = sizes.get(f.path());
+        if (m.fileFormat().packed()) {
+          continue; // a region: its file is checked whole below
+        }
         if (size == null) {
           problems.add("tensor '" + t.name() + "' file " + f.path() + ": missing");
         } else if (size != f.bytes()) {
@@ -83,8 +87,14 @@ final class Verify implements Callable<Integer> {
         }
       }
     }
+    java.util.Set<String> packedNames = new java.util.HashSet<>();
+    if (c.check.layout() != null) {
+      problems.addAll(SafetensorsCheck.check(c.fs, c.dir, m, c.check.layout(), sizes));
+      packedNames.addAll(SafetensorsCheck.names(c.check.layout()));
+    }
     for (Map.Entry<String, Long> e : sizes.entrySet()) {
-      if (!c.read.paths().contains(e.getKey()) && !e.getKey().equals(Manifest.FILE)
+      if (!c.read.paths().contains(e.getKey()) && !packedNames.contains(e.getKey())
+          && !e.getKey().equals(Manifest.FILE)
           && !e.getKey().equals(Claim.FILE)) {
         problems.add("extra file " + e.getKey() + ": not in " + Manifest.FILE);
       }
@@ -109,7 +119,8 @@ final class Verify implements Callable<Integer> {
         signals.check();
         Verifier v = new Verifier(h.sc);
         signals.onSignal(v::cancel);
-        Progress progress = new Progress(err, System.console() != null, "checked", chosen.size(), chosenBytes);
+        Progress progress = new Progress(err, System.console() != null,
+            m.fileFormat().packed() ? "regions checked" : "files checked", chosen.size(), chosenBytes);
         Verifier.Result r;
         try {
           r = v.run(m, c.dir, chosen, partitions == null ? 0 : partitions,
@@ -130,8 +141,11 @@ final class Verify implements Callable<Integer> {
     for (String p : problems) {
       err.println("shardinit: verify: " + p);
     }
-    String checked = String.format(Locale.ROOT, "%d of %d files (%,d of %,d elements)", chosen.size(), totalFiles,
-        elements, totalElements);
+    String checked = m.fileFormat().packed()
+        ? String.format(Locale.ROOT, "%d of %d regions of %d files (%,d of %,d elements)", chosen.size(), totalFiles,
+            m.fileCount(), elements, totalElements)
+        : String.format(Locale.ROOT, "%d of %d files (%,d of %,d elements)", chosen.size(), totalFiles, elements,
+            totalElements);
     if (problems.isEmpty()) {
       out.println("verified " + checked + ": manifest, values, layout, metadata and checksums match");
     } else {
@@ -155,13 +169,13 @@ final class Verify implements Callable<Integer> {
         continue;
       }
       String t = r.tensor().name();
-      long h = hash(r.file().path());
+      long h = hash(key(r));
       if (sample >= 1 || h < sample * 4294967296.0) {
         chosen.add(r);
         has.put(t, true);
       }
       ManifestCheck.Regenerable low = lowest.get(t);
-      if (low == null || h < hash(low.file().path())) {
+      if (low == null || h < hash(key(low))) {
         lowest.put(t, r);
       }
     }
@@ -171,6 +185,11 @@ final class Verify implements Callable<Integer> {
       }
     }
     return chosen;
+  }
+
+  /** What sampling hashes: a file's path, or a packed file's path and the region's first element. */
+  private static String key(ManifestCheck.Regenerable r) {
+    return r.file().offset() < 0 ? r.file().path() : r.file().path() + "@" + r.file().start();
   }
 
   private static long hash(String path) {

@@ -39,8 +39,17 @@ public record Manifest(int formatVersion, String specVersion, long seed, FileFor
         tensors);
   }
 
-  /** Every data file, tensor by tensor, in element order. */
+  /** The number of data files: file entries, or for a packed format the distinct files they are regions of. */
   public long fileCount() {
+    if (fileFormat.packed()) {
+      java.util.Set<String> paths = new java.util.HashSet<>();
+      for (TensorEntry t : tensors) {
+        for (FileEntry f : t.files()) {
+          paths.add(f.path());
+        }
+      }
+      return paths.size();
+    }
     long n = 0;
     for (TensorEntry t : tensors) {
       n += t.files().size();

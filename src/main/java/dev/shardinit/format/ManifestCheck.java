@@ -1,5 +1,6 @@
 package dev.shardinit.format;
 
+import dev.shardinit.format.safetensors.SafetensorsLayout;
 import dev.shardinit.init.ByName;
 import dev.shardinit.init.InitException;
 import dev.shardinit.init.Initializer;
@@ -31,10 +32,12 @@ public final class ManifestCheck {
   public record Regenerable(TensorEntry tensor, FileEntry file) {}
 
   /**
-   * The problems found; the files that can be regenerated and compared; and the paths of all files at the place
-   * the layout gives them (the only ones a reader should open).
+   * The problems found; the files that can be regenerated and compared; the paths of all files at the place
+   * the layout gives them (the only ones a reader should open); for a packed format, the layout of its files as
+   * the manifest gives it (null when it cannot be made, or the format is not packed).
    */
-  public record Result(List<String> problems, List<Regenerable> files, Set<String> placed) {
+  public record Result(List<String> problems, List<Regenerable> files, Set<String> placed,
+      SafetensorsLayout layout) {
     public Result {
       problems = List.copyOf(problems);
       files = List.copyOf(files);
@@ -49,24 +52,35 @@ public final class ManifestCheck {
     Map<String, Integer> seen = new HashMap<>();
     Set<String> taken = new HashSet<>();
     taken.add(Manifest.FILE);
+    SafetensorsLayout layout = null;
+    if (m.fileFormat().packed()) {
+      try {
+        layout = SafetensorsLayout.of(m.tensors(), m.seed(), m.specVersion(), m.maxFileBytes());
+      } catch (IllegalArgumentException | ArithmeticException e) {
+        problems.add("the files of these tensors cannot be laid out: " + e.getMessage());
+      }
+    }
     for (int i = 0; i < m.tensors().size(); i++) {
       TensorEntry t = m.tensors().get(i);
-      String expectedDir = Plan.uniqueDir(t.name(), taken);
+      String expectedDir = m.fileFormat().packed() ? null : Plan.uniqueDir(t.name(), taken);
       Integer first = seen.putIfAbsent(t.name(), i);
       if (first != null) {
         problems.add(at(t) + ": listed more than once (entries " + first + " and " + i + ")");
         continue;
       }
-      tensor(m, t, expectedDir, problems, files, placed);
+      tensor(m, t, expectedDir, m.fileFormat().packed() ? new Packed(layout, i) : null, problems, files, placed);
     }
-    return new Result(problems, files, placed);
+    return new Result(problems, files, placed, layout);
   }
 
   private static String at(TensorEntry t) {
     return "tensor '" + t.name() + "'";
   }
 
-  private static void tensor(Manifest m, TensorEntry t, String expectedDir, List<String> problems,
+  /** Where the layout of a packed checkpoint puts tensor {@code index} (null layout: it could not be made). */
+  private record Packed(SafetensorsLayout layout, int index) {}
+
+  private static void tensor(Manifest m, TensorEntry t, String expectedDir, Packed packed, List<String> problems,
       List<Regenerable> out, Set<String> placed) {
     String at = at(t);
     long[] shape = t.shape();
@@ -83,8 +97,8 @@ public final class ManifestCheck {
       problems.add(at + ": numel is " + t.numel() + ", but its shape " + Arrays.toString(shape) + " holds " + numel);
       return; // every range check below would be about the wrong count
     }
-    boolean dirOk = t.dir().equals(expectedDir);
-    if (!dirOk) {
+    boolean dirOk = packed != null ? packed.layout() != null : t.dir().equals(expectedDir);
+    if (!dirOk && packed == null) {
       problems.add(at + ": dir is '" + t.dir() + "', but the layout puts this name in '" + expectedDir + "'");
     }
     Initializer init = null;
@@ -105,13 +119,27 @@ public final class ManifestCheck {
     for (FileEntry f : t.files()) {
       String fat = at + " file " + f.path();
       boolean ok = true;
-      String expectedPath = Plan.file(t.dir(), f.start(), ext);
+      String expectedPath = packed == null ? Plan.file(t.dir(), f.start(), ext)
+          : dirOk ? packed.layout().fileOf(packed.index()) : f.path();
       if (!f.path().equals(expectedPath)) {
-        problems.add(fat + ": path should be " + expectedPath + " (the tensor's directory and the file's first "
-            + "element); it is not opened");
+        problems.add(fat + ": path should be " + expectedPath + (packed == null ? " (the tensor's directory and the "
+            + "file's first element)" : " (the file the layout puts the tensor in)") + "; it is not opened");
         ok = false;
       } else if (dirOk) {
         placed.add(f.path());
+      }
+      if (packed != null && dirOk) {
+        long pos = packed.layout().positionOf(packed.index()) + f.start() * t.dtype().bytes();
+        if (f.offset() != pos) {
+          problems.add(fat + ": offset is " + f.offset() + ", but the layout puts element " + f.start() + " at byte "
+              + pos);
+          ok = false;
+        }
+        if (f.bytes() != f.elements() * t.dtype().bytes()) {
+          problems.add(fat + ": bytes is " + f.bytes() + ", but elements [" + f.start() + ", " + f.end() + ") of "
+              + t.dtype().id() + " take " + f.elements() * t.dtype().bytes());
+          ok = false;
+        }
       }
       if (f.start() < 0 || f.end() <= f.start() || f.end() > numel) {
         problems.add(fat + ": range [" + f.start() + ", " + f.end() + ") is not a non-empty part of the tensor's "
@@ -127,7 +155,9 @@ public final class ManifestCheck {
             + previous);
         tiled = false;
       }
-      if (!Layout.isBoundary(rowLength, numel, f.start()) || !Layout.isBoundary(rowLength, numel, f.end())) {
+      if (packed != null) {
+        // a region of a packed file: any split of the tensor; rows are Parquet's and Arrow's
+      } else if (!Layout.isBoundary(rowLength, numel, f.start()) || !Layout.isBoundary(rowLength, numel, f.end())) {
         problems.add(fat + ": range [" + f.start() + ", " + f.end() + ") does not start and end on rows of "
             + "the layout (rows of " + Math.min(rowLength, Layout.PIECE_CAP) + " elements)");
         ok = false;

@@ -71,6 +71,9 @@ public final class FileCheck {
   public static Outcome check(FileSystem fs, Path path, FileFormat format, int formatVersion, Initializer init,
       FileEntry f, LongConsumer onBytes) throws IOException {
     String where = "tensor '" + init.target().name() + "' file " + f.path();
+    if (format.packed()) {
+      return RegionCheck.check(fs, path, init, f, where, onBytes);
+    }
     List<String> problems = new ArrayList<>();
     Dtype dt = init.target().dtype();
     long[] pieces = Layout.pieces(Layout.rowLength(init.target().shape(), init.target().numel()), f.start(), f.end());
@@ -116,7 +119,7 @@ public final class FileCheck {
   }
 
   /** The comparison's stop, where an encoder wrapped it (parquet-java wraps its footer's write failures). */
-  private static Mismatch mismatch(Throwable e) {
+  static Mismatch mismatch(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
       if (t instanceof Mismatch) {
         return (Mismatch) t;
@@ -132,7 +135,7 @@ public final class FileCheck {
         crc32c);
   }
 
-  private static void compareStats(Stats st, FileEntry f, String where, List<String> problems) {
+  static void compareStats(Stats st, FileEntry f, String where, List<String> problems) {
     if (st.crc32c != f.crc32c()) {
       problems.add(where + ": crc32c is " + ManifestJson.hex(f.crc32c()) + " in the manifest, but its values give "
           + ManifestJson.hex(st.crc32c));
@@ -243,7 +246,7 @@ public final class FileCheck {
   }
 
   /** The values of elements [start, end), filled as they are read, summarised and counted on the way. */
-  private static final class Filling implements ShardSource {
+  static final class Filling implements ShardSource {
     private final Initializer init;
     private final Stats.Accumulator acc;
     private final Map<String, String> head;
@@ -299,7 +302,7 @@ public final class FileCheck {
   }
 
   /** The first byte at which an encoding and the file differ. */
-  private static final class Mismatch extends IOException {
+  static final class Mismatch extends IOException {
     private static final long serialVersionUID = 1L;
     final long at;
 
@@ -310,7 +313,7 @@ public final class FileCheck {
   }
 
   /** A sink that compares what is written with a file's bytes, and stops at the first difference. */
-  private static final class Comparing implements FileSink {
+  static final class Comparing implements FileSink {
     private final InputStream in;
     private final byte[] buf = new byte[1 << 16];
     long position;
