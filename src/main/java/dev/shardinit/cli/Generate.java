@@ -66,15 +66,9 @@ final class Generate implements Callable<Integer> {
     FileFormat format = spec.format();
     SafetensorsLayout layout = job.layout(spec, plan);
     if (layout != null) {
-      checkPositional(format);
+      CheckpointRun.checkPositional(out, format);
     }
-    long t0 = System.nanoTime();
-    OutputDir output;
-    try {
-      output = OutputDir.of(out, Sessions.hadoopConfiguration());
-    } catch (OutputException e) {
-      throw new CliError(e.getMessage());
-    }
+    OutputDir output = CheckpointRun.output(out);
     long needed = plan.totalBytes() + ROW_OVERHEAD * plan.rowCount() + FILE_OVERHEAD * plan.shardCount();
     long files = plan.shardCount();
     if (layout != null) {
@@ -84,79 +78,24 @@ final class Generate implements Callable<Integer> {
         needed += f.size();
       }
     }
-    long genStart;
-    long genEnd;
-    try (Interrupts signals = Interrupts.install()) {
-      Run run;
-      try {
-        run = output.start(overwrite, needed, !noSpaceCheck);
-      } catch (OutputException e) {
-        throw new CliError(e.getMessage());
-      }
-      signals.onSecondSignal(run::ifStoppedNow);
-      Progress progress = new Progress(err, System.console() != null,
-          layout != null ? "regions written" : "files written", plan.shardCount(),
-          plan.totalBytes());
-      Manifest manifest;
-      try {
-        try (Sessions.Handle h = Sessions.open("shardinit generate")) {
-          signals.check();
-          Generator g = new Generator(h.sc);
-          signals.onSignal(g::cancel);
-          genStart = System.nanoTime();
+    Progress progress = new Progress(err, System.console() != null,
+        layout != null ? "regions written" : "files written", plan.shardCount(), plan.totalBytes());
+    CheckpointRun.Times times = CheckpointRun.execute(output, out, overwrite, needed, !noSpaceCheck,
+        "shardinit generate", progress, err, (run, sc, onCancel, onStart) -> {
+          Generator g = new Generator(sc);
+          onCancel.accept(g::cancel);
           if (layout != null) {
             run.prepare(layout);
           }
-          manifest = g.run(plan, spec.seed(), format, layout, run.writeDir(), run.shortId(),
-              partitions == null ? 0 : partitions, c -> progress.start(c::firstValue, c::secondValue));
-          genEnd = System.nanoTime();
-          signals.check();
-        }
-      } catch (Exception | Error e) {
-        progress.finish(false);
-        String left = run.abandon();
-        if (signals.received()) {
-          throw new Failed(signals.exitCode(), "interrupted (" + signals.name() + "): " + left);
-        }
-        throw new Failed(Main.FAILED, "failed: " + Main.describe(e) + " (" + left + ")");
-      }
-      progress.finish(true);
-      String warning;
-      try {
-        warning = run.commit(manifest);
-      } catch (Exception e) {
-        throw new Failed(Main.FAILED, "failed: " + Main.describe(e));
-      }
-      if (warning != null) {
-        err.println("shardinit: warning: " + warning);
-      }
-      if (signals.received()) {
-        throw new Failed(signals.exitCode(), "interrupted (" + signals.name() + ") after the checkpoint was "
-            + "committed: " + out + " is complete");
-      }
-    }
-    double secs = (System.nanoTime() - t0) / 1e9;
-    double gen = (genEnd - genStart) / 1e9;
+          return g.run(plan, spec.seed(), format, layout, run.writeDir(), run.shortId(),
+              partitions == null ? 0 : partitions, onStart);
+        });
+    double secs = times.seconds();
+    double gen = times.jobSeconds();
     cs.commandLine().getOut().printf(Locale.ROOT,
         "wrote %d tensors in %d files, %s, to %s in %.1f s (writing %.2f s, %.1f MiB/s; the rest is Spark start-up)%n",
         plan.tensors().size(), files, ByteSize.show(plan.totalBytes()), out, secs, gen,
         plan.totalBytes() / gen / (1 << 20));
     return 0;
-  }
-
-  /** A packed format's files are filled by positional writes: the output must be on a file system that has them. */
-  private void checkPositional(FileFormat format) throws java.io.IOException {
-    org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(out);
-    org.apache.hadoop.fs.FileSystem fs;
-    try {
-      fs = Fs.of(p, Sessions.hadoopConfiguration());
-    } catch (java.io.IOException | RuntimeException e) {
-      return; // OutputDir names what is wrong with the output
-    }
-    if (Fs.localFile(fs, p) == null) {
-      throw new CliError("--out: " + format + " files are assembled by positional writes of many tasks into one "
-          + "file, which needs a local or shared POSIX file system (file://); " + fs.getScheme() + ":// is not "
-          + "supported for " + format + " yet (write parquet there, or to a local path)");
-    }
   }
 }

@@ -87,4 +87,53 @@ class SafetensorsSuite extends SparkSuiteBase {
     assert(listFiles(b).filter(_ != "manifest.json") == fa.sorted)
     for (f <- fa) assert(java.util.Arrays.equals(Files.readAllBytes(a.resolve(f)), Files.readAllBytes(b.resolve(f))), f)
   }
+
+  for (from <- Seq("parquet", "arrow")) {
+    test(s"export of a $from checkpoint: byte for byte what generate writes as safetensors, verified, read by torch") {
+      val src = dir(s"st-export-src-$from")
+      val r0 = cli("generate", "jobs/smoke.yaml", "--out", src.toString, "--format", from, "--shard-size", "256")
+      assert(r0.code == 0, r0.err)
+      val out = dir(s"st-export-$from")
+      val r = cli("export", src.toString, "--to", "safetensors", "--out", out.toString, "--max-shard-size", "4kB")
+      assert(r.code == 0, r.err)
+      assert(r.out.startsWith("exported 23 tensors into 7 safetensors files, 17.7 KiB, to "), r.out)
+      val direct = dir(s"st-export-direct-$from")
+      generate("jobs/smoke.yaml", direct, "--max-shard-size", "4kB")
+      val files = listFiles(out).filter(_ != "manifest.json")
+      assert(files == listFiles(direct).filter(_ != "manifest.json") && files.size == 8)
+      for (f <- files) {
+        assert(java.util.Arrays.equals(Files.readAllBytes(out.resolve(f)), Files.readAllBytes(direct.resolve(f))), f)
+      }
+      val v = cli("verify", out.toString)
+      assert(v.code == 0, v.err)
+      assert(check(out, expected("jobs/smoke.yaml"))("torch") == 23L)
+    }
+  }
+
+  test("export refuses a file whose values are not the manifest's, leaving nothing; and bad options, exit 2") {
+    val src = dir("st-export-bad-src")
+    assert(cli("generate", "jobs/smoke.yaml", "--out", src.toString, "--shard-size", "256").code == 0)
+    val victim = src.resolve("smoke.xavier_uniform/part-000000000064.parquet")
+    val b = Files.readAllBytes(victim)
+    val spec = JobSpec.load(Paths.get("jobs/smoke.yaml"))
+    val init = spec.tensors().asScala.find(_.name() == "smoke.xavier_uniform").get.resolve(spec.seed())
+    val values = TestSupport.bytes(init.fillAll()).slice(64 * 4, 128 * 4)
+    val at = b.indexOfSlice(values.toSeq)
+    assert(at > 0)
+    b(at + 5) = (b(at + 5) ^ 0x01).toByte // one value's bits, in the values column
+    Files.write(victim, b)
+    val out = dir("st-export-bad")
+    val r = cli("export", src.toString, "--to", "safetensors", "--out", out.toString)
+    assert(r.code == 1, r.err)
+    val line = r.err.linesIterator.filter(_.startsWith("shardinit: failed:")).toSeq
+    assert(line.size == 1 && line.head.contains("part-000000000064.parquet") && line.head.endsWith(s"($out removed)"),
+      r.err)
+    assert(!Files.exists(out))
+    val to = cli("export", src.toString, "--to", "arrow", "--out", out.toString)
+    assert(to.code == 2 && to.err.trim == "shardinit: error: --to: export writes safetensors; arrow checkpoints are "
+      + "made by generate", to.err)
+    val twice = cli("export", dir("st-export-direct-parquet").toString, "--to", "safetensors", "--out", out.toString)
+    assert(twice.code == 2 && twice.err.contains("is already a safetensors checkpoint") || twice.code == 2, twice.err)
+    assert(!Files.exists(out))
+  }
 }

@@ -1,0 +1,100 @@
+package dev.shardinit.spark;
+
+import dev.shardinit.format.FileEntry;
+import dev.shardinit.format.FileFormat;
+import dev.shardinit.format.io.Fs;
+import dev.shardinit.init.Dtype;
+import dev.shardinit.plan.Plan;
+import dev.shardinit.task.Receipt;
+import dev.shardinit.task.RegionCopy;
+import java.io.IOException;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.TaskContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.util.LongAccumulator;
+import org.apache.spark.util.SerializableConfiguration;
+
+/** An export task: copies files of a checkpoint into their regions of packed files ({@link RegionCopy}). */
+final class ExportWork implements WorkJob.Work<ExportWork.Slice, Receipt> {
+  private static final long serialVersionUID = 1L;
+
+  /** One file to copy: its tensor (index, name, dtype), its entry, and where its values go. */
+  static final class Item implements Serializable {
+    private static final long serialVersionUID = 1L;
+    final int tensor;
+    final String name;
+    final String dtype;
+    final FileEntry src;
+    final String dst;
+    final long position;
+
+    Item(int tensor, String name, Dtype dtype, FileEntry src, String dst, long position) {
+      this.tensor = tensor;
+      this.name = name;
+      this.dtype = dtype.id();
+      this.src = src;
+      this.dst = dst;
+      this.position = position;
+    }
+  }
+
+  /** A partition's files. */
+  static final class Slice implements Serializable {
+    private static final long serialVersionUID = 1L;
+    final List<Item> items;
+
+    Slice(List<Item> items) {
+      this.items = new ArrayList<>(items);
+    }
+  }
+
+  private final Broadcast<SerializableConfiguration> conf;
+  private final String srcUri;
+  private final String srcFormat;
+  private final String outUri;
+  private final String runTag;
+  private final LongAccumulator filesDone;
+  private final LongAccumulator bytesDone;
+
+  ExportWork(Broadcast<SerializableConfiguration> conf, String srcUri, FileFormat srcFormat, String outUri,
+      String runTag, LongAccumulator filesDone, LongAccumulator bytesDone) {
+    this.conf = conf;
+    this.srcUri = srcUri;
+    this.srcFormat = srcFormat.id();
+    this.outUri = outUri;
+    this.runTag = runTag;
+    this.filesDone = filesDone;
+    this.bytesDone = bytesDone;
+  }
+
+  @Override
+  public List<Receipt> run(Slice in, TaskContext tc) throws IOException {
+    Path src = new Path(srcUri);
+    Path out = new Path(outUri);
+    FileSystem srcFs = Fs.of(src, conf.value().value());
+    FileSystem outFs = Fs.of(out, conf.value().value());
+    FileFormat format = FileFormat.parse(srcFormat);
+    List<Receipt> receipts = new ArrayList<>(in.items.size());
+    for (Item i : in.items) {
+      if (tc.isInterrupted()) {
+        throw new java.io.InterruptedIOException("the task was cancelled");
+      }
+      java.io.File dst = Fs.localFile(outFs, new Path(out, Plan.tempName(i.dst, runTag)));
+      if (dst == null) {
+        throw new IOException("cannot write " + new Path(out, i.dst) + ": packed files need a local or shared POSIX "
+            + "file system");
+      }
+      long bytes = RegionCopy.copy(srcFs, src, format, i.name, Dtype.parse(i.dtype), i.src, dst, i.position);
+      FileEntry f = i.src;
+      receipts.add(new Receipt(i.tensor, i.dst, f.start(), f.end(), 0, bytes, f.crc32c(), f.min(), f.max(), f.mean(),
+          f.std()));
+      filesDone.add(1);
+      bytesDone.add(bytes);
+    }
+    return receipts;
+  }
+}
