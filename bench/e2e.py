@@ -18,6 +18,9 @@ elapsed time.
 to Parquet and to Arrow and in bfloat16 to Parquet, and dd of the same bytes; compare its job times with the table in
 docs/PERFORMANCE.md, measured on the same kind of machine (single runs move by 10-15 % there).
 --memory adds a single 16 GiB float32 tensor generated with a 2 GiB heap (local mode: the driver's memory).
+--safetensors measures safetensors output beside Parquet's, in one run: TinyLlama-1.1B in bfloat16 to each (and dd
+of the same bytes), interleaved for --runs rounds, then the 16 GiB float32 tensor once to each with a 2 GiB heap
+(one safetensors file, filled by both tasks at once).
 --against DIR compares this checkout with another one (a git worktree of an earlier commit) on the big jobs
 only: TinyLlama-1.1B in float32 and bfloat16 and the 16 GiB tensor, each case of both checkouts once per round,
 and prints the medians and the ratio this/other.
@@ -100,6 +103,7 @@ def main():
     ap.add_argument("--memory", action="store_true")
     ap.add_argument("--master", default="local[2]", help="Spark master of the one-liner (shardinit uses local[*])")
     ap.add_argument("--against", metavar="DIR", help="another checkout to compare with, on the big jobs")
+    ap.add_argument("--safetensors", action="store_true", help="safetensors beside Parquet (TinyLlama, 16 GiB)")
     a = ap.parse_args()
     if a.against:
         return against(os.path.abspath(a.against), a.runs)
@@ -108,6 +112,36 @@ def main():
     subprocess.run(["./shardinit", "generate", "jobs/smoke.yaml", "--out", os.path.join(work, "warm")], cwd=ROOT,
                    check=True, capture_output=True)
     cases = []
+    if a.safetensors:
+        tl = 1100048384
+        n16 = 65536 * 65536
+        cases = [("dd conv=fdatasync (TinyLlama bfloat16 bytes)", tl, 2 * tl,
+                  lambda: dd(2 * tl, os.path.join(work, "dd")))]
+        for fmt in ("parquet", "safetensors"):
+            cases.append(("shardinit TinyLlama-1.1B bfloat16 %s" % fmt, tl, 2 * tl,
+                          lambda fmt=fmt: shardinit("jobs/tinyllama-1.1b.yaml", os.path.join(work, "s"),
+                                                    ["--dtype", "bfloat16", "--format", fmt])))
+        try:
+            rows = round_robin(a.runs, cases)
+            cases = [("shardinit 16 GiB float32 %s, -Xmx2g" % fmt, n16, 4 * n16,
+                      lambda fmt=fmt: shardinit("bench/jobs/normal-16g.yaml", os.path.join(work, "s"),
+                                                ["--format", fmt], "2g"))
+                     for fmt in ("parquet", "safetensors")]
+            rows += round_robin(1, cases)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        print("| case | job s | wall s | MB/s | peak RSS MiB | vs dd (time, same bytes) |")
+        print("|---|---:|---:|---:|---:|---:|")
+        ddr = rows[0]
+        for label, values, nbytes, job_s, wall_s, rss, _ in rows:
+            vs = "" if label.startswith("dd") else "%.2f×" % (job_s / (ddr[3] * nbytes / ddr[2]))
+            print("| %s | %.2f | %.1f | %.0f | %d | %s |" % (label, job_s, wall_s, nbytes / job_s / 1e6, rss // 1024, vs))
+        print()
+        print("job s of every run, in round order:")
+        for r in rows:
+            print("  %s: %s" % (r[0], " ".join("%.2f" % x for x in r[6])))
+        print("medians of %d rounds (the 16 GiB jobs once each)" % a.runs)
+        return
 
     def case(label, values, nbytes, f):
         cases.append((label, values, nbytes, f))

@@ -3,9 +3,7 @@ package dev.shardinit.cli;
 import dev.shardinit.commit.OutputDir;
 import dev.shardinit.commit.OutputException;
 import dev.shardinit.commit.Run;
-import dev.shardinit.format.FileFormat;
 import dev.shardinit.format.Manifest;
-import dev.shardinit.format.io.Fs;
 import dev.shardinit.spark.LiveCounters;
 import java.io.PrintWriter;
 import java.util.function.Consumer;
@@ -93,25 +91,6 @@ final class CheckpointRun {
       return OutputDir.of(out, Sessions.hadoopConfiguration());
     } catch (OutputException e) {
       throw new CliError(e.getMessage());
-    }
-  }
-
-  /**
-   * A packed format's files are filled by positional writes: the output {@code out} must be on a file system that
-   * has them; a one-line error naming --out otherwise.
-   */
-  static void checkPositional(String out, FileFormat format) {
-    org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(out);
-    org.apache.hadoop.fs.FileSystem fs;
-    try {
-      fs = Fs.of(p, Sessions.hadoopConfiguration());
-    } catch (java.io.IOException | RuntimeException e) {
-      return; // OutputDir names what is wrong with the output
-    }
-    if (Fs.localFile(fs, p) == null) {
-      throw new CliError("--out: " + format + " files are assembled by positional writes of many tasks into one "
-          + "file, which needs a local or shared POSIX file system (file://); " + fs.getScheme() + ":// is not "
-          + "supported for " + format + " yet (write parquet there, or to a local path)");
     }
   }
 }

@@ -32,8 +32,8 @@ final class Export implements Callable<Integer> {
   @Option(names = "--to", required = true, paramLabel = "safetensors", description = "The format to export to.")
   String to;
 
-  @Option(names = "--out", required = true, paramLabel = "DIR2", description = "Output directory (local or shared "
-      + "POSIX file system).")
+  @Option(names = "--out", required = true, paramLabel = "DIR2",
+      description = "Output directory: a path or any Hadoop FileSystem URI.")
   String out;
 
   @Option(names = "--max-shard-size", paramLabel = "SIZE", defaultValue = JobOptions.DEFAULT_MAX_FILE,
@@ -95,7 +95,6 @@ final class Export implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new CliError("--max-shard-size: " + e.getMessage());
     }
-    CheckpointRun.checkPositional(out, format);
     OutputDir output = CheckpointRun.output(out);
     long needed = 0;
     long values = 0;

@@ -5,7 +5,6 @@ import dev.shardinit.commit.OutputException;
 import dev.shardinit.commit.Run;
 import dev.shardinit.format.FileFormat;
 import dev.shardinit.format.Manifest;
-import dev.shardinit.format.io.Fs;
 import dev.shardinit.format.safetensors.SafetensorsLayout;
 import dev.shardinit.plan.ByteSize;
 import dev.shardinit.plan.Plan;
@@ -65,9 +64,6 @@ final class Generate implements Callable<Integer> {
     }
     FileFormat format = spec.format();
     SafetensorsLayout layout = job.layout(spec, plan);
-    if (layout != null) {
-      CheckpointRun.checkPositional(out, format);
-    }
     OutputDir output = CheckpointRun.output(out);
     long needed = plan.totalBytes() + ROW_OVERHEAD * plan.rowCount() + FILE_OVERHEAD * plan.shardCount();
     long files = plan.shardCount();

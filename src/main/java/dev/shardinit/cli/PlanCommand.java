@@ -1,6 +1,7 @@
 package dev.shardinit.cli;
 
 import dev.shardinit.init.Initializer;
+import dev.shardinit.format.safetensors.SafetensorsLayout;
 import dev.shardinit.plan.Plan;
 import dev.shardinit.plan.ByteSize;
 import dev.shardinit.spec.JobSpec;
@@ -27,7 +28,7 @@ final class PlanCommand implements Callable<Integer> {
     Plan plan = job.plan(spec);
     job.warn(spec, cs.commandLine().getErr());
     PrintWriter o = cs.commandLine().getOut();
-    Table t = new Table("tensor", "shape", "dtype", "init", "shards", "bytes", "first file");
+    Table t = new Table("tensor", "shape", "dtype", "init", "shards", "bytes", "(first) file");
     for (Plan.TensorPlan tp : plan.tensors()) {
       Initializer i = tp.init();
       t.row(i.target().name(), Arrays.toString(i.target().shape()), i.target().dtype().id(), i.fn(),
@@ -35,9 +36,21 @@ final class PlanCommand implements Callable<Integer> {
           tp.shards().isEmpty() ? "-" : tp.shards().get(0).path());
     }
     t.print(o);
-    o.printf("%d tensors, %d files, %d tasks, %s of values; seed %d, format %s, shard size %s%n",
-        plan.tensors().size(), plan.shardCount(), plan.tasks().size(), ByteSize.show(plan.totalBytes()),
-        spec.seed(), spec.format(), ByteSize.show(plan.shardBytes()));
+    SafetensorsLayout layout = job.layout(spec, plan);
+    if (layout == null) {
+      o.printf("%d tensors, %d files, %d tasks, %s of values; seed %d, format %s, shard size %s%n",
+          plan.tensors().size(), plan.shardCount(), plan.tasks().size(), ByteSize.show(plan.totalBytes()),
+          spec.seed(), spec.format(), ByteSize.show(plan.shardBytes()));
+    } else {
+      long size = 0;
+      for (SafetensorsLayout.File f : layout.files()) {
+        size += f.size();
+      }
+      o.printf("%d tensors, %d files (%s with headers; at most %,d bytes of values each), %d regions in %d tasks, "
+          + "%s of values; seed %d, format %s, shard size %s%n", plan.tensors().size(), layout.files().size(),
+          ByteSize.show(size), plan.maxFileBytes(), plan.shardCount(), plan.tasks().size(),
+          ByteSize.show(plan.totalBytes()), spec.seed(), spec.format(), ByteSize.show(plan.shardBytes()));
+    }
     o.flush();
     return 0;
   }

@@ -1,6 +1,7 @@
 package dev.shardinit.commit;
 
 import dev.shardinit.format.TensorEntry;
+import dev.shardinit.format.io.Fs;
 import dev.shardinit.format.safetensors.Safetensors;
 import dev.shardinit.format.safetensors.SafetensorsIndex;
 import dev.shardinit.format.safetensors.SafetensorsLayout;
@@ -15,14 +16,22 @@ import org.apache.hadoop.fs.Path;
 /**
  * The commit protocol of packed files (safetensors): before the job, each file is made under the run's hidden
  * temporary name with its header (its size and every value's position are known from the tensors alone); the
- * tasks write their regions in place; after the job each file is checked to have its full size and renamed to
+ * tasks write their regions in place (or, without positional writes, as part files that are then assembled under
+ * that name); after the job each file is checked to have its full size and renamed to
  * its name, then the index is written (temporary name, rename); the manifest comes last ({@link Run#commit}).
  */
 final class PackedFiles {
   private PackedFiles() {}
 
-  /** Makes every file of {@code layout} in {@code dir} under its temporary name, holding its header. */
+  /**
+   * Makes every file of {@code layout} in {@code dir} under its temporary name, holding its header, for the tasks'
+   * positional writes; on a file system without them, nothing: the files are assembled from part files after the
+   * job, under the same names.
+   */
   static void prepare(FileSystem fs, Path dir, String tag, SafetensorsLayout layout) throws IOException {
+    if (!Fs.positional(fs)) {
+      return;
+    }
     for (SafetensorsLayout.File f : layout.files()) {
       Path tmp = new Path(dir, Plan.tempName(f.name(), tag));
       try (OutputStream out = fs.create(tmp, false)) {

@@ -26,8 +26,10 @@ final class Survey {
   private static final Pattern PACKED = Pattern.compile(
       "model(-[0-9]{5,}-of-[0-9]{5,})?\\.safetensors|model\\.safetensors\\.index\\.json");
   /** A task attempt's temporary file, a run's packed file or index, or the manifest's (hidden, ending in .tmp). */
-  private static final Pattern TEMP = Pattern.compile("\\.(part-[0-9]{12,}\\.(parquet|arrow)|manifest\\.json|"
+  private static final Pattern TEMP = Pattern.compile("\\.+(part-[0-9]{12,}\\.(parquet|arrow)|manifest\\.json|"
       + PACKED.pattern() + ")\\..*tmp");
+  /** A run's part files of a packed file, on a file system without positional writes (plan.Plan#partsDir). */
+  private static final Pattern PARTS = Pattern.compile("\\.(" + PACKED.pattern() + ")\\..*\\.parts");
   /** A dead claim being taken over ({@link OutputDir}). */
   private static final Pattern DEAD_CLAIM = Pattern.compile(Pattern.quote(Claim.FILE) + "\\..*\\.dead");
 
@@ -81,7 +83,9 @@ final class Survey {
           s.foreign.add(name);
         }
       } else if (name.startsWith(".")) {
-        s.foreign.add(name + "/"); // tensor directories are never hidden
+        if (!PARTS.matcher(name).matches()) {
+          s.foreign.add(name + "/"); // tensor directories are never hidden
+        }
       } else {
         for (FileStatus f : fs.listStatus(st.getPath())) {
           String rel = name + "/" + f.getPath().getName();

@@ -351,6 +351,19 @@ public final class Plan {
     return "." + name + "." + tag + ".tmp";
   }
 
+  /**
+   * The hidden directory, beside a packed file called {@code name}, that holds the run {@code tag}'s regions of
+   * it as files of their own on file systems without positional writes, until they are assembled.
+   */
+  public static String partsDir(String name, String tag) {
+    return "." + name + "." + tag + ".parts";
+  }
+
+  /** The name, in its {@link #partsDir}, of the region that starts at {@code dataOffset} of its file's data. */
+  public static String partName(long dataOffset) {
+    return String.format(Locale.ROOT, "part-%016d", dataOffset);
+  }
+
   /** The path, relative to the checkpoint, of the file of a tensor in {@code dir} that starts at {@code start}. */
   public static String file(String dir, long start, String ext) {
     return dir + "/" + String.format(Locale.ROOT, "part-%012d", start) + ext;

@@ -4,13 +4,15 @@ import dev.shardinit.format.FileEntry;
 import dev.shardinit.format.FileFormat;
 import dev.shardinit.format.io.Fs;
 import dev.shardinit.init.Dtype;
-import dev.shardinit.plan.Plan;
+import dev.shardinit.task.Destination;
 import dev.shardinit.task.Receipt;
 import dev.shardinit.task.RegionCopy;
 import java.io.IOException;
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.TaskContext;
@@ -30,15 +32,15 @@ final class ExportWork implements WorkJob.Work<ExportWork.Slice, Receipt> {
     final String dtype;
     final FileEntry src;
     final String dst;
-    final long position;
+    final long dataOffset;
 
-    Item(int tensor, String name, Dtype dtype, FileEntry src, String dst, long position) {
+    Item(int tensor, String name, Dtype dtype, FileEntry src, String dst, long dataOffset) {
       this.tensor = tensor;
       this.name = name;
       this.dtype = dtype.id();
       this.src = src;
       this.dst = dst;
-      this.position = position;
+      this.dataOffset = dataOffset;
     }
   }
 
@@ -59,9 +61,12 @@ final class ExportWork implements WorkJob.Work<ExportWork.Slice, Receipt> {
   private final String runTag;
   private final LongAccumulator filesDone;
   private final LongAccumulator bytesDone;
+  private final HashMap<String, Long> dataStarts;
 
+  /** @param dataStarts the position of each packed file's data section, by name */
   ExportWork(Broadcast<SerializableConfiguration> conf, String srcUri, FileFormat srcFormat, String outUri,
-      String runTag, LongAccumulator filesDone, LongAccumulator bytesDone) {
+      String runTag, LongAccumulator filesDone, LongAccumulator bytesDone, Map<String, Long> dataStarts) {
+    this.dataStarts = new HashMap<>(dataStarts);
     this.conf = conf;
     this.srcUri = srcUri;
     this.srcFormat = srcFormat.id();
@@ -78,17 +83,15 @@ final class ExportWork implements WorkJob.Work<ExportWork.Slice, Receipt> {
     FileSystem srcFs = Fs.of(src, conf.value().value());
     FileSystem outFs = Fs.of(out, conf.value().value());
     FileFormat format = FileFormat.parse(srcFormat);
+    String attempt = runTag + "-" + tc.stageId() + "-" + tc.stageAttemptNumber() + "-" + tc.taskAttemptId();
+    Destination to = Fs.positional(outFs) ? Destination.regions(outFs, out, runTag, dataStarts)
+        : Destination.parts(outFs, out, attempt, runTag);
     List<Receipt> receipts = new ArrayList<>(in.items.size());
     for (Item i : in.items) {
       if (tc.isInterrupted()) {
         throw new java.io.InterruptedIOException("the task was cancelled");
       }
-      java.io.File dst = Fs.localFile(outFs, new Path(out, Plan.tempName(i.dst, runTag)));
-      if (dst == null) {
-        throw new IOException("cannot write " + new Path(out, i.dst) + ": packed files need a local or shared POSIX "
-            + "file system");
-      }
-      long bytes = RegionCopy.copy(srcFs, src, format, i.name, Dtype.parse(i.dtype), i.src, dst, i.position);
+      long bytes = RegionCopy.copy(srcFs, src, format, i.name, Dtype.parse(i.dtype), i.src, to, i.dst, i.dataOffset);
       FileEntry f = i.src;
       receipts.add(new Receipt(i.tensor, i.dst, f.start(), f.end(), 0, bytes, f.crc32c(), f.min(), f.max(), f.mean(),
           f.std()));

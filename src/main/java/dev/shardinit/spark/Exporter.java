@@ -4,12 +4,15 @@ import dev.shardinit.format.FileEntry;
 import dev.shardinit.format.FileFormat;
 import dev.shardinit.format.Manifest;
 import dev.shardinit.format.TensorEntry;
+import dev.shardinit.format.io.Fs;
 import dev.shardinit.format.safetensors.SafetensorsLayout;
 import dev.shardinit.task.Receipt;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.SparkContext;
@@ -46,7 +49,7 @@ public final class Exporter {
       TensorEntry e = m.tensors().get(t);
       for (FileEntry f : e.files()) {
         items.add(new ExportWork.Item(t, e.name(), e.dtype(), f, layout.fileOf(t),
-            layout.positionOf(t) + f.start() * e.dtype().bytes()));
+            layout.dataOffsetOf(t) + f.start() * e.dtype().bytes()));
       }
     }
     List<ExportWork.Slice> slices = new ArrayList<>();
@@ -61,12 +64,23 @@ public final class Exporter {
         onStart.accept(counters);
       }
       if (!items.isEmpty()) {
+        Map<String, Long> dataStarts = new HashMap<>();
+        for (SafetensorsLayout.File f : layout.files()) {
+          dataStarts.put(f.name(), f.dataStart());
+        }
         ExportWork work = new ExportWork(SerializableConfiguration.broadcast(sc), src.toUri().toString(),
-            m.fileFormat(), out.toUri().toString(), runTag, counters.first(), counters.second());
+            m.fileFormat(), out.toUri().toString(), runTag, counters.first(), counters.second(), dataStarts);
         receipts.addAll(jobs.run(new WorkJob<>(sc, slices, work), "shardinit export: " + items.size() + " files"));
       }
     } finally {
       counters.stop();
+    }
+    if (!Fs.positional(Fs.of(out, sc.hadoopConfiguration()))) {
+      int[] widths = new int[m.tensors().size()];
+      for (int t = 0; t < widths.length; t++) {
+        widths[t] = m.tensors().get(t).dtype().bytes();
+      }
+      Assembler.run(sc, jobs, layout, receipts, widths, out, runTag);
     }
     receipts.sort(Comparator.<Receipt>comparingInt(r -> r.tensor).thenComparingLong(r -> r.start));
     List<TensorEntry> tensors = new ArrayList<>();

@@ -71,7 +71,8 @@ final class GenerateWork implements WorkJob.Work<GenerateWork.Slice, Receipt> {
     FileSystem fs = Fs.of(o, conf.value().value());
     Map<Integer, Initializer> inits = new HashMap<>();
     Destination to = dataStarts == null ? Destination.files(fs, o, attempt)
-        : Destination.regions(fs, o, runTag, dataStarts);
+        : Fs.positional(fs) ? Destination.regions(fs, o, runTag, dataStarts)
+        : Destination.parts(fs, o, attempt, runTag);
     try (ShardWriter w = new ShardWriter(to, FileFormat.parse(format), attempt, s -> shardsDone.add(1),
         bytesDone::add)) {
       for (Plan.Shard s : in.shards) {

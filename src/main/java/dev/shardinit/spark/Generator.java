@@ -88,6 +88,13 @@ public final class Generator {
     } finally {
       counters.stop();
     }
+    if (layout != null && !Fs.positional(fs)) {
+      int[] widths = new int[plan.tensors().size()];
+      for (Plan.TensorPlan t : plan.tensors()) {
+        widths[t.index()] = t.init().target().dtype().bytes();
+      }
+      Assembler.run(sc, jobs, layout, receipts, widths, dir, runTag);
+    }
     Manifest manifest = manifest(plan, seed, format, receipts, dataStarts);
     removeStrays(fs, dir, receipts);
     return manifest;

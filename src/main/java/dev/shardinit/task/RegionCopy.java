@@ -2,7 +2,6 @@ package dev.shardinit.task;
 
 import dev.shardinit.format.FileEntry;
 import dev.shardinit.format.FileFormat;
-import dev.shardinit.format.FileSink;
 import dev.shardinit.format.ManifestJson;
 import dev.shardinit.format.ShardData;
 import dev.shardinit.format.ShardFiles;
@@ -24,12 +23,13 @@ public final class RegionCopy {
 
   /**
    * Copies the values of {@code src} (under {@code srcRoot}, a file of a tensor named {@code tensor} of
-   * {@code dtype}) to {@code dst} from byte {@code position}; returns the bytes written.
+   * {@code dtype}) to its region of the packed file {@code dst}, from {@code dataOffset} in its data section,
+   * through {@code to}; returns the bytes written.
    *
    * @throws IOException naming the file when it cannot be read, or holds other values than the manifest says
    */
   public static long copy(FileSystem fs, Path srcRoot, FileFormat format, String tensor, Dtype dtype, FileEntry src,
-      java.io.File dst, long position) throws IOException {
+      Destination to, String dst, long dataOffset) throws IOException {
     Path p = new Path(srcRoot, src.path());
     String at = "tensor '" + tensor + "' file " + p;
     ShardData d;
@@ -49,17 +49,15 @@ public final class RegionCopy {
       throw new IOException(at + ": the CRC-32C of its values is " + ManifestJson.hex((int) crc.getValue())
           + ", the manifest says " + ManifestJson.hex(src.crc32c()) + " (run shardinit verify on the checkpoint)");
     }
-    FileSink sink = FileSink.region(dst, position);
     byte[] buf = new byte[1 << 20];
-    try (OutputStream out = sink.create()) {
-      while (values.hasRemaining()) {
-        int n = Math.min(buf.length, values.remaining());
-        values.get(buf, 0, n);
-        out.write(buf, 0, n);
+    return to.write(dst, dataOffset, src.elements() * dtype.bytes(), sink -> {
+      try (OutputStream out = sink.create()) {
+        while (values.hasRemaining()) {
+          int n = Math.min(buf.length, values.remaining());
+          values.get(buf, 0, n);
+          out.write(buf, 0, n);
+        }
       }
-    } catch (IOException e) {
-      throw new IOException("cannot write " + dst + " from byte " + position + ": " + Placement.rootMessage(e), e);
-    }
-    return src.elements() * dtype.bytes();
+    });
   }
 }

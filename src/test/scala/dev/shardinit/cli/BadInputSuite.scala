@@ -91,12 +91,4 @@ class BadInputSuite extends SparkSuiteBase {
     assert(r.err.startsWith(s"shardinit: error: --out: cannot create output directory $out"), r.err)
     assert(!Files.exists(out))
   }
-
-  test("safetensors to a file system without positional writes: one line naming --out, exit 2, before any I/O") {
-    val r = cli("generate", job(ok).toString, "--format", "safetensors", "--out", "hdfs://localhost:1/x")
-    assert(r.code == 2, r.err)
-    assert(r.err.trim == "shardinit: error: --out: safetensors files are assembled by positional writes of many "
-      + "tasks into one file, which needs a local or shared POSIX file system (file://); hdfs:// is not supported "
-      + "for safetensors yet (write parquet there, or to a local path)", r.err)
-  }
 }

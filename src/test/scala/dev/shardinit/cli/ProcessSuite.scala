@@ -21,7 +21,7 @@ class ProcessSuite extends SparkSuiteBase {
     Files.list(p.getParent).iterator().asScala.map(_.getFileName.toString).filter(_ != p.getFileName.toString).toSeq
 
   private def bytesOf(line: String): Double = {
-    val m = """shardinit: \d+/\d+ files \w+\s+([0-9.]+) (\w+) / .*""".r
+    val m = """shardinit: \d+/\d+ (?:files|regions) \w+\s+([0-9.]+) (\w+) / .*""".r
     val m(v, unit) = line
     v.toDouble * math.pow(1024, Seq("B", "KiB", "MiB", "GiB", "TiB").indexOf(unit))
   }
@@ -95,6 +95,32 @@ class ProcessSuite extends SparkSuiteBase {
     assert(cli("generate", "jobs/smoke.yaml", "--out", clean.toString).code == 0)
     assert(listFiles(out) == listFiles(clean))
     for (f <- listFiles(clean)) assert(java.util.Arrays.equals(Files.readAllBytes(out.resolve(f)), Files.readAllBytes(clean.resolve(f))), f)
+  }
+
+  test("safetensors: SIGINT removes the run's files; kill -9 leaves no model file, --overwrite recovers exactly") {
+    val out = dir("st-int").resolve("ckpt")
+    val p = Proc.start(dir("st-int-tmp"), Seq("generate", bigJob.toString, "--out", out.toString, "--format",
+      "safetensors"))
+    p.awaitErr("midway")(Proc.midway)
+    p.signal("INT")
+    val (code, err, _) = p.finish()
+    assert(code == 130 && err.last == s"shardinit: interrupted (SIGINT): $out removed", err.mkString("\n"))
+    assert(!Files.exists(out) && siblings(out).isEmpty, siblings(out))
+    val killed = dir("st-kill").resolve("ckpt")
+    val k = Proc.start(dir("st-kill-tmp"), Seq("generate", bigJob.toString, "--out", killed.toString, "--format",
+      "safetensors"))
+    k.awaitErr("midway")(Proc.midway)
+    k.signal("KILL")
+    assert(k.finish()._1 == 137)
+    val left = Files.list(killed).iterator().asScala.map(_.getFileName.toString).toSeq
+    assert(left.forall(n => n == ".shardinit-run" || n.matches("""\.model\.safetensors\..*\.tmp""")), left)
+    assert(cli("generate", "jobs/smoke.yaml", "--out", killed.toString, "--format", "safetensors", "--overwrite")
+      .code == 0)
+    val clean = dir("st-kill-clean")
+    assert(cli("generate", "jobs/smoke.yaml", "--out", clean.toString, "--format", "safetensors").code == 0)
+    assert(listFiles(killed) == listFiles(clean))
+    assert(java.util.Arrays.equals(Files.readAllBytes(killed.resolve("model.safetensors")),
+      Files.readAllBytes(clean.resolve("model.safetensors"))))
   }
 
   test("a failure on the console is one line naming the file and the log, not Spark's stack traces") {

@@ -55,6 +55,8 @@ class DocsSuite extends SparkSuiteBase {
   private def localize(text: String): String =
     text.replace("/tmp/gpt2-init", snippets.resolve("gpt2-init").toString)
       .replace("/tmp/gpt2-arrow", snippets.resolve("gpt2-arrow").toString)
+      .replace("/tmp/gpt2-safetensors", snippets.resolve("gpt2-safetensors").toString)
+      .replace("/tmp/gpt2-sharded", snippets.resolve("gpt2-sharded").toString)
       .replace("/path/to/checkpoint", snippets.resolve("gpt2-init").toString)
 
   /** Shell words of a line: quotes respected, an unquoted # starts a comment. */

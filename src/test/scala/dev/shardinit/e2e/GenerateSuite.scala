@@ -51,7 +51,7 @@ class GenerateSuite extends FaultInjection {
   }
 
   /** The smoke job in a format, 16 KiB shards: made once, by the first test that reads it. */
-  private lazy val smokeOut: Map[FileFormat, Path] = FileFormat.values().map { format =>
+  private lazy val smokeOut: Map[FileFormat, Path] = Array(FileFormat.PARQUET, FileFormat.ARROW).map { format =>
     val out = dir(s"smoke-${format.id}")
     generate(out, "--format", format.id, "--shard-size", "16KiB")
     format -> out

@@ -136,4 +136,21 @@ class SafetensorsSuite extends SparkSuiteBase {
     assert(twice.code == 2 && twice.err.contains("is already a safetensors checkpoint") || twice.code == 2, twice.err)
     assert(!Files.exists(out))
   }
+
+  test("--overwrite replaces a safetensors checkpoint (its files and index too), never a foreign model directory") {
+    val out = dir("st-over")
+    generate("jobs/smoke.yaml", out, "--max-shard-size", "4kB")
+    assert(listFiles(out).count(_.endsWith(".safetensors")) == 7)
+    generate("jobs/smoke.yaml", out, "--overwrite")
+    assert(listFiles(out) == Seq("manifest.json", "model.safetensors"))
+    assert(cli("verify", out.toString).code == 0)
+    val hf = dir("st-foreign")
+    Files.createDirectories(hf)
+    Files.copy(out.resolve("model.safetensors"), hf.resolve("model.safetensors"))
+    Files.writeString(hf.resolve("config.json"), "{}")
+    val r = cli("generate", "jobs/smoke.yaml", "--out", hf.toString, "--format", "safetensors", "--overwrite")
+    assert(r.code == 2, r.err)
+    assert(r.err.contains("config.json") && r.err.contains("model.safetensors"), r.err)
+    assert(listFiles(hf) == Seq("config.json", "model.safetensors"))
+  }
 }

@@ -770,7 +770,7 @@ class ShardFilesSuite extends AnyFunSuite with BeforeAndAfterAll {
     assert(FileFormat.parse("Parquet") == FileFormat.PARQUET)
     assert(FileFormat.parse(" ARROW ") == FileFormat.ARROW)
     val e = intercept[IllegalArgumentException](FileFormat.parse("orc"))
-    assert(e.getMessage == "unknown format 'orc'; use one of parquet, arrow")
+    assert(e.getMessage == "unknown format 'orc'; use one of parquet, arrow, safetensors")
   }
 
   test("2^22 float32 and bfloat16 elements in rows of 768 (many pages and batches) read back as written") {

@@ -276,7 +276,7 @@ class JobSpecSuite extends AnyFunSuite {
     assert(s2.tensors.asScala.map(_.initializer.target.dtype).toSeq == Seq(Dtype.BFLOAT16, Dtype.FLOAT64))
     assert(s2.tensors.asScala.forall(_.initializer.target.seed == 10))
     assert(s.tensors.get(0).initializer.target.seed == 9) // the original is unchanged
-    assert(intercept[IllegalArgumentException](FileFormat.parse("csv")).getMessage == "unknown format 'csv'; use one of parquet, arrow")
+    assert(intercept[IllegalArgumentException](FileFormat.parse("csv")).getMessage == "unknown format 'csv'; use one of parquet, arrow, safetensors")
     val c = JobSpec.parse("seed: 1\ntensors:\n  - repeat: {i: 3}\n    tensors: [{name: 'c{i}', shape: [2], init: constant_, args: {val: 100000}}]\n", "c.yaml")
     val e = intercept[SpecException](c.withDtype(Dtype.FLOAT16))
     assert(e.getMessage == "c.yaml: tensors[0].tensors[0]{i=0} 'c0': init: constant_: value cannot be converted to type float16 without overflow")
@@ -397,7 +397,7 @@ class JobSpecSuite extends AnyFunSuite {
 
   test("rejects an unknown format") {
     assert(errors("seed: 1\nformat: csv\ntensors: [{name: w, shape: [2], init: ones_}]\n") ==
-      Seq("format: unknown format 'csv'; use one of parquet, arrow"))
+      Seq("format: unknown format 'csv'; use one of parquet, arrow, safetensors"))
   }
 
   test("rejects a seed that is not a signed 64-bit integer, and a missing seed") {
@@ -512,7 +512,7 @@ class JobSpecSuite extends AnyFunSuite {
   test("reports every error, one per line, each prefixed with the file name") {
     val e = intercept[SpecException](JobSpec.parse(
       "seed: x\nformat: csv\ntensors:\n  - {name: a, shape: [0], init: ones_}\n  - {name: b, shape: [2]}\n", "many.yaml"))
-    assert(e.errors.asScala == Seq("seed: must be an integer, got \"x\"", "format: unknown format 'csv'; use one of parquet, arrow",
+    assert(e.errors.asScala == Seq("seed: must be an integer, got \"x\"", "format: unknown format 'csv'; use one of parquet, arrow, safetensors",
       "tensors[0] 'a': shape: dimension 0 must be positive, got 0", "tensors[1] 'b': missing field 'init'"))
     assert(e.getMessage.split("\n").toSeq == e.errors.asScala.map("many.yaml: " + _))
     assert(e.file == "many.yaml")

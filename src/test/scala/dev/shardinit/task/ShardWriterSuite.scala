@@ -47,7 +47,7 @@ class ShardWriterSuite extends AnyFunSuite with BeforeAndAfterEach {
 
   // Chunks of 4,104 bytes end inside rows and pages, and a shard needs more chunks than a writer has; 12,000
   // bytes; the default 4 MiB (a shard in one chunk).
-  for (format <- FileFormat.values().toSeq; chunk <- Seq(4104, 12000, ShardWriter.CHUNK_BYTES);
+  for (format <- Seq(FileFormat.PARQUET, FileFormat.ARROW); chunk <- Seq(4104, 12000, ShardWriter.CHUNK_BYTES);
        dt <- Seq(Dtype.FLOAT32, Dtype.BFLOAT16, Dtype.FLOAT64)) {
     test(s"$format $dt streamed in chunks of $chunk bytes: files and receipts equal those of whole-buffer writes") {
       val i = init(dt)

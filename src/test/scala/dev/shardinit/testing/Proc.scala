@@ -95,7 +95,7 @@ object Proc {
 
   /** A progress line that reports some bytes written or checked, but not all. */
   def midway(line: String): Boolean = {
-    val m = """shardinit: \d+/\d+ files \w+\s+([0-9.]+ \w+) / ([0-9.]+ \w+).*""".r
+    val m = """shardinit: \d+/\d+ (?:files|regions) \w+\s+([0-9.]+ \w+) / ([0-9.]+ \w+).*""".r
     line match {
       case m(done, total) => done != "0 B" && done != total
       case _ => false

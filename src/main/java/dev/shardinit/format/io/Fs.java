@@ -55,6 +55,9 @@ public final class Fs {
    * positional writes; null for any other file system.
    */
   public static java.io.File localFile(FileSystem fs, Path p) {
+    if (!positional(fs)) {
+      return null;
+    }
     if (fs instanceof org.apache.hadoop.fs.RawLocalFileSystem) {
       return ((org.apache.hadoop.fs.RawLocalFileSystem) fs).pathToFile(p);
     }
@@ -62,6 +65,16 @@ public final class Fs {
       return ((LocalFileSystem) fs).pathToFile(p);
     }
     return null;
+  }
+
+  /**
+   * Whether {@code fs} takes positional writes into its files: the local file system of {@code file:} paths (a
+   * local disk, or a shared POSIX mount every executor sees). Any other scheme, even one a local file system
+   * serves, is written as streams.
+   */
+  public static boolean positional(FileSystem fs) {
+    return "file".equals(fs.getUri().getScheme())
+        && (fs instanceof org.apache.hadoop.fs.RawLocalFileSystem || fs instanceof LocalFileSystem);
   }
 
   /** The path of {@code p} relative to the directory whose path is {@code base} (as in {@code toUri().getPath()}). */

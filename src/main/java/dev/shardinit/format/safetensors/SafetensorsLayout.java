@@ -132,6 +132,11 @@ public final class SafetensorsLayout {
     return fileOf[t];
   }
 
+  /** The offset of tensor {@code t}'s first value in its file's data section. */
+  public long dataOffsetOf(int t) {
+    return positionOf[t] - byName.get(fileOf[t]).dataStart();
+  }
+
   /** The position in its file of tensor {@code t}'s first value. */
   public long positionOf(int t) {
     return positionOf[t];
