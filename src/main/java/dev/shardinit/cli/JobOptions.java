@@ -8,6 +8,7 @@ import dev.shardinit.plan.ByteSize;
 import dev.shardinit.rng.Stream;
 import dev.shardinit.init.Dtype;
 import dev.shardinit.init.Initializer;
+import dev.shardinit.plan.Dirs;
 import dev.shardinit.plan.Plan;
 import dev.shardinit.spec.JobSpec;
 import dev.shardinit.spec.SpecException;
@@ -136,7 +137,7 @@ final class JobOptions {
         return Plan.packed(inits, bytes, max, Safetensors::fileName);
       }
       return Plan.of(inits, bytes, s.format().extension());
-    } catch (Plan.NameException e) {
+    } catch (Dirs.NameException e) {
       TensorSpec t = s.tensors().get(e.tensor());
       throw new SpecException(s.file(), List.of(SpecException.label(t.location(), t.name()) + ": name: "
           + e.getMessage()));

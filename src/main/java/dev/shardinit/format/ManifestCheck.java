@@ -7,6 +7,7 @@ import dev.shardinit.init.Initializer;
 import dev.shardinit.init.Target;
 import dev.shardinit.plan.Crc32c;
 import dev.shardinit.plan.Layout;
+import dev.shardinit.plan.Dirs;
 import dev.shardinit.plan.Plan;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -62,7 +63,7 @@ public final class ManifestCheck {
     }
     for (int i = 0; i < m.tensors().size(); i++) {
       TensorEntry t = m.tensors().get(i);
-      String expectedDir = m.fileFormat().packed() ? null : Plan.uniqueDir(t.name(), taken);
+      String expectedDir = m.fileFormat().packed() ? null : Dirs.unique(t.name(), taken);
       Integer first = seen.putIfAbsent(t.name(), i);
       if (first != null) {
         problems.add(at(t) + ": listed more than once (entries " + first + " and " + i + ")");

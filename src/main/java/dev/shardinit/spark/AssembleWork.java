@@ -13,18 +13,9 @@ import org.apache.spark.util.LongAccumulator;
 import org.apache.spark.util.SerializableConfiguration;
 
 /** An assembly task: joins the parts of its packed files into whole files ({@link Assembly}). */
-final class AssembleWork implements WorkJob.Work<AssembleWork.Slice, Long> {
+final class AssembleWork implements WorkJob.Work<WorkJob.Batch<Assembly.Job>, Long> {
   private static final long serialVersionUID = 1L;
 
-  /** A partition's files. */
-  static final class Slice implements Serializable {
-    private static final long serialVersionUID = 1L;
-    final List<Assembly.Job> files;
-
-    Slice(List<Assembly.Job> files) {
-      this.files = new ArrayList<>(files);
-    }
-  }
 
   private final Broadcast<SerializableConfiguration> conf;
   private final String outUri;
@@ -42,11 +33,11 @@ final class AssembleWork implements WorkJob.Work<AssembleWork.Slice, Long> {
   }
 
   @Override
-  public List<Long> run(Slice in, TaskContext tc) throws IOException {
+  public List<Long> run(WorkJob.Batch<Assembly.Job> in, TaskContext tc) throws IOException {
     Path out = new Path(outUri);
     String attempt = runTag + "-" + tc.stageId() + "-" + tc.stageAttemptNumber() + "-" + tc.taskAttemptId();
     List<Long> sizes = new ArrayList<>();
-    for (Assembly.Job j : in.files) {
+    for (Assembly.Job j : in.items) {
       sizes.add(Assembly.assemble(Fs.of(out, conf.value().value()), out, j, runTag, attempt, bytesDone::add));
       filesDone.add(1);
     }

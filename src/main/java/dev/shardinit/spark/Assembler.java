@@ -44,11 +44,8 @@ final class Assembler {
       }
       files.add(new Assembly.Job(f.name(), f.header(), offsets, bytes));
     }
-    List<AssembleWork.Slice> slices = new ArrayList<>();
-    for (List<Assembly.Job> g : Generator.balance(files, sc.defaultParallelism(), j -> j.header().length
-        + java.util.Arrays.stream(j.bytes()).sum())) {
-      slices.add(new AssembleWork.Slice(g));
-    }
+    List<WorkJob.Batch<Assembly.Job>> slices = WorkJob.batches(files, sc.defaultParallelism(),
+        j -> j.header().length + java.util.Arrays.stream(j.bytes()).sum());
     LiveCounters counters = new LiveCounters(sc, "shardinit.assembled.files", "shardinit.assembled.bytes").start();
     try {
       jobs.run(new WorkJob<>(sc, slices, new AssembleWork(SerializableConfiguration.broadcast(sc),

@@ -21,7 +21,7 @@ import org.apache.spark.util.LongAccumulator;
 import org.apache.spark.util.SerializableConfiguration;
 
 /** An export task: copies files of a checkpoint into their regions of packed files ({@link RegionCopy}). */
-final class ExportWork implements WorkJob.Work<ExportWork.Slice, Receipt> {
+final class ExportWork implements WorkJob.Work<WorkJob.Batch<ExportWork.Item>, Receipt> {
   private static final long serialVersionUID = 1L;
 
   /** One file to copy: its tensor (index, name, dtype), its entry, and where its values go. */
@@ -44,15 +44,6 @@ final class ExportWork implements WorkJob.Work<ExportWork.Slice, Receipt> {
     }
   }
 
-  /** A partition's files. */
-  static final class Slice implements Serializable {
-    private static final long serialVersionUID = 1L;
-    final List<Item> items;
-
-    Slice(List<Item> items) {
-      this.items = new ArrayList<>(items);
-    }
-  }
 
   private final Broadcast<SerializableConfiguration> conf;
   private final String srcUri;
@@ -77,7 +68,7 @@ final class ExportWork implements WorkJob.Work<ExportWork.Slice, Receipt> {
   }
 
   @Override
-  public List<Receipt> run(Slice in, TaskContext tc) throws IOException {
+  public List<Receipt> run(WorkJob.Batch<ExportWork.Item> in, TaskContext tc) throws IOException {
     Path src = new Path(srcUri);
     Path out = new Path(outUri);
     FileSystem srcFs = Fs.of(src, conf.value().value());

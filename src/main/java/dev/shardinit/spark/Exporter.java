@@ -52,11 +52,8 @@ public final class Exporter {
             layout.dataOffsetOf(t) + f.start() * e.dtype().bytes()));
       }
     }
-    List<ExportWork.Slice> slices = new ArrayList<>();
-    for (List<ExportWork.Item> g : Generator.balance(items, partitions > 0 ? partitions : sc.defaultParallelism(),
-        i -> i.src.elements())) {
-      slices.add(new ExportWork.Slice(g));
-    }
+    List<WorkJob.Batch<ExportWork.Item>> slices = WorkJob.batches(items,
+        partitions > 0 ? partitions : sc.defaultParallelism(), i -> i.src.elements());
     List<Receipt> receipts = new ArrayList<>();
     LiveCounters counters = new LiveCounters(sc, "shardinit.exported.files", "shardinit.exported.bytes").start();
     try {

@@ -47,11 +47,8 @@ public final class Verifier {
       items.add(new VerifyWork.Item(Recipe.of(r.tensor().name(), r.tensor().shape(), r.tensor().dtype().id(),
           m.seed(), r.tensor().fn(), r.tensor().args()), r.file()));
     }
-    List<VerifyWork.Slice> slices = new ArrayList<>();
-    for (List<VerifyWork.Item> g : Generator.balance(items, partitions > 0 ? partitions : sc.defaultParallelism() * 4,
-        i -> i.file.elements())) {
-      slices.add(new VerifyWork.Slice(g));
-    }
+    List<WorkJob.Batch<VerifyWork.Item>> slices = WorkJob.batches(items,
+        partitions > 0 ? partitions : sc.defaultParallelism() * 4, i -> i.file.elements());
     LiveCounters counters = new LiveCounters(sc, "shardinit.verified.files", "shardinit.verified.bytes").start();
     try {
       if (onStart != null) {

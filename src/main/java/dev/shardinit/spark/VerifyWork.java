@@ -20,7 +20,7 @@ import org.apache.spark.util.SerializableConfiguration;
 import org.apache.spark.util.LongAccumulator;
 
 /** A verify task: checks the files of its slice against their regeneration ({@link FileCheck}). */
-final class VerifyWork implements WorkJob.Work<VerifyWork.Slice, FileCheck.Outcome> {
+final class VerifyWork implements WorkJob.Work<WorkJob.Batch<VerifyWork.Item>, FileCheck.Outcome> {
   private static final long serialVersionUID = 1L;
 
   /** One file to check: its tensor's call and its manifest entry. */
@@ -35,15 +35,6 @@ final class VerifyWork implements WorkJob.Work<VerifyWork.Slice, FileCheck.Outco
     }
   }
 
-  /** A partition's files. */
-  static final class Slice implements Serializable {
-    private static final long serialVersionUID = 1L;
-    final List<Item> items;
-
-    Slice(List<Item> items) {
-      this.items = new ArrayList<>(items);
-    }
-  }
 
   private final Broadcast<SerializableConfiguration> conf;
   private final String rootUri;
@@ -63,7 +54,7 @@ final class VerifyWork implements WorkJob.Work<VerifyWork.Slice, FileCheck.Outco
   }
 
   @Override
-  public List<FileCheck.Outcome> run(Slice in, TaskContext tc) throws IOException {
+  public List<FileCheck.Outcome> run(WorkJob.Batch<VerifyWork.Item> in, TaskContext tc) throws IOException {
     Path root = new Path(rootUri);
     FileSystem fs = Fs.of(root, conf.value().value());
     FileFormat f = FileFormat.parse(format);

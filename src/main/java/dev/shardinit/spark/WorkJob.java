@@ -34,6 +34,26 @@ final class WorkJob<P extends Serializable, R extends Serializable> extends RDD<
     List<R> run(P input, TaskContext tc) throws IOException;
   }
 
+  /** A partition's input that is a list of items (files to check, to copy, to assemble). */
+  static final class Batch<T extends Serializable> implements Serializable {
+    private static final long serialVersionUID = 1L;
+    final List<T> items;
+
+    Batch(List<T> items) {
+      this.items = new java.util.ArrayList<>(items);
+    }
+  }
+
+  /** {@code items} dealt into at most {@code k} batches of about equal weight ({@link Generator#balance}). */
+  static <T extends Serializable> List<Batch<T>> batches(List<T> items, int k,
+      java.util.function.ToLongFunction<T> weight) {
+    List<Batch<T>> out = new java.util.ArrayList<>();
+    for (List<T> g : Generator.balance(items, k, weight)) {
+      out.add(new Batch<>(g));
+    }
+    return out;
+  }
+
   private final transient List<P> inputs;
   private final Work<P, R> work;
 

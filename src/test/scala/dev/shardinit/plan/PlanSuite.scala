@@ -61,11 +61,11 @@ class PlanSuite extends AnyFunSuite {
 
   test("directory names: unsafe characters replaced, collisions and the manifest's name avoided") {
     val taken = new java.util.HashSet[String](java.util.List.of("manifest.json"))
-    assert(Plan.uniqueDir("model.layers.0.weight", taken) == "model.layers.0.weight")
-    assert(Plan.uniqueDir("a/b c", taken) == "a_b_c")
-    assert(Plan.uniqueDir("a:b_c", taken) == "a_b_c~2")
-    assert(Plan.uniqueDir("..", taken) == "_.")
-    assert(Plan.uniqueDir("manifest.json", taken) == "manifest.json~2")
+    assert(Dirs.unique("model.layers.0.weight", taken) == "model.layers.0.weight")
+    assert(Dirs.unique("a/b c", taken) == "a_b_c")
+    assert(Dirs.unique("a:b_c", taken) == "a_b_c~2")
+    assert(Dirs.unique("..", taken) == "_.")
+    assert(Dirs.unique("manifest.json", taken) == "manifest.json~2")
   }
 
   test("CRC-32C combination equals the checksum of the concatenation, for every split") {
@@ -94,13 +94,13 @@ class PlanSuite extends AnyFunSuite {
   }
 
   test("directory names: 255 bytes hold, 256 do not; names that differ only in case are refused") {
-    assert(Plan.dirs(java.util.List.of("a" * 255)).get(0) == "a" * 255)
-    val long = intercept[Plan.NameException](Plan.dirs(java.util.List.of("ok", "b" * 256)))
+    assert(Dirs.of(java.util.List.of("a" * 255)).get(0) == "a" * 255)
+    val long = intercept[Dirs.NameException](Dirs.of(java.util.List.of("ok", "b" * 256)))
     assert(long.tensor == 1 && long.getMessage == "its directory name would be 256 bytes long; file systems hold at most 255 (shorten the name)")
-    val dup = intercept[Plan.NameException](Plan.dirs(java.util.List.of("w", "x/y", "W")))
+    val dup = intercept[Dirs.NameException](Dirs.of(java.util.List.of("w", "x/y", "W")))
     assert(dup.tensor == 2 && dup.getMessage.startsWith("its directory 'W' differs only in case from that of 'w'"))
     // names that sanitise to the same directory are still told apart by a suffix, as before
-    assert(Plan.dirs(java.util.List.of("a/b", "a:b")).asScala == Seq("a_b", "a_b~2"))
+    assert(Dirs.of(java.util.List.of("a/b", "a:b")).asScala == Seq("a_b", "a_b~2"))
   }
 
   test("a plan of more than a million files is refused before its shards are made") {
