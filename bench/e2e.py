@@ -20,7 +20,8 @@ docs/PERFORMANCE.md, measured on the same kind of machine (single runs move by 1
 --memory adds a single 16 GiB float32 tensor generated with a 2 GiB heap (local mode: the driver's memory).
 --safetensors measures safetensors output beside Parquet's, in one run: TinyLlama-1.1B in bfloat16 to each (and dd
 of the same bytes), interleaved for --runs rounds, then the 16 GiB float32 tensor once to each with a 2 GiB heap
-(one safetensors file, filled by both tasks at once).
+(one safetensors file, filled by both tasks at once), and TinyLlama to safetensors on a file system without
+positional writes (part files, then assembly; the test suite's faulty: scheme serving the same disk).
 --against DIR compares this checkout with another one (a git worktree of an earlier commit) on the big jobs
 only: TinyLlama-1.1B in float32 and bfloat16 and the 16 GiB tensor, each case of both checkouts once per round,
 and prints the medians and the ratio this/other.
@@ -56,12 +57,13 @@ def timed(cmd, env=None):
     return wall, rss, p.stdout, p.stderr
 
 
-def shardinit(job, out, extra=(), heap=None, root=ROOT):
+def shardinit(job, out, extra=(), heap=None, root=ROOT, env_extra=None):
     env = dict(os.environ)
     if heap:
         env["SHARDINIT_JAVA_OPTS"] = "-Xmx" + heap
+    env.update(env_extra or {})
     wall, rss, so, _ = timed([os.path.join(root, "shardinit"), "generate", job, "--out", out] + list(extra), env)
-    shutil.rmtree(out)  # untimed, so no run's wall time includes deleting the previous run's output
+    shutil.rmtree(out.replace("faulty://", ""))  # untimed: no run's wall time includes deleting the previous output
     m = re.search(r"writing ([0-9.]+) s", so)
     return float(m.group(1)), wall, rss
 
@@ -121,6 +123,14 @@ def main():
             cases.append(("shardinit TinyLlama-1.1B bfloat16 %s" % fmt, tl, 2 * tl,
                           lambda fmt=fmt: shardinit("jobs/tinyllama-1.1b.yaml", os.path.join(work, "s"),
                                                     ["--dtype", "bfloat16", "--format", fmt])))
+        # The same without positional writes: the test suite's faulty: file system (no faults set) serves the
+        # local disk under another scheme, so regions become part files assembled after the job.
+        subprocess.run(["mvn", "-q", "-o", "-B", "test-compile"], cwd=ROOT, check=True)
+        streams = {"SHARDINIT_EXTRA_CLASSPATH": os.path.join(ROOT, "target", "test-classes"),
+                   "SHARDINIT_JAVA_OPTS": "-Dspark.hadoop.fs.faulty.impl=dev.shardinit.testing.FaultyFs"}
+        cases.append(("shardinit TinyLlama-1.1B bfloat16 safetensors, parts + assembly", tl, 2 * tl,
+                      lambda: shardinit("jobs/tinyllama-1.1b.yaml", "faulty://" + os.path.join(work, "s"),
+                                        ["--dtype", "bfloat16", "--format", "safetensors"], env_extra=streams)))
         try:
             rows = round_robin(a.runs, cases)
             cases = [("shardinit 16 GiB float32 %s, -Xmx2g" % fmt, n16, 4 * n16,
