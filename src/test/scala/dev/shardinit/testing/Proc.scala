@@ -78,10 +78,11 @@ object Proc {
       }.toSeq
 
   /**
-   * Starts `shardinit args` in a new JVM; `props` become system properties (Spark and test settings). Its temporary
-   * directory (and so its log file) is `tmp`.
+   * Starts `shardinit args` in a new JVM; `props` become system properties (Spark and test settings), `env` its
+   * environment variables. Its temporary directory (and so its log file) is `tmp`.
    */
-  def start(tmp: Path, args: Seq[String], props: Map[String, String] = Map.empty): Proc = {
+  def start(tmp: Path, args: Seq[String], props: Map[String, String] = Map.empty,
+      env: Map[String, String] = Map.empty): Proc = {
     Files.createDirectories(tmp)
     val java = Paths.get(System.getProperty("java.home"), "bin", "java").toString
     val cmd = Seq(java, "-Xmx1g") ++ launcherOptions ++
@@ -90,6 +91,7 @@ object Proc {
       Seq("-cp", System.getProperty("java.class.path"), "dev.shardinit.cli.Main") ++ args
     val pb = new ProcessBuilder(cmd.asJava)
     pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1")
+    env.foreach { case (k, v) => pb.environment().put(k, v) }
     new Proc(pb.start(), tmp)
   }
 
