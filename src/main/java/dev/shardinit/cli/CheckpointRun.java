@@ -39,6 +39,7 @@ final class CheckpointRun {
    */
   static Times execute(OutputDir output, String given, boolean overwrite, long needed, boolean spaceCheck, String app,
       Progress progress, PrintWriter err, Job job) {
+    Sessions.checkMaster();
     long t0 = System.nanoTime();
     long jobStart;
     long jobEnd;

@@ -77,4 +77,39 @@ final class Sessions {
     conf.setIfMissing("spark.executor.heartbeatInterval", HEARTBEAT);
     return new Handle(new SparkContext(conf), true);
   }
+
+  /** How long a standalone master may take to accept a connection before the command gives up on it. */
+  static final int MASTER_CONNECT_MILLIS = 5000;
+
+  /**
+   * Before any work: a standalone master ({@code spark://host:port[,host:port]}) that no command would reach is a
+   * one-line error naming {@code spark.master} (Spark itself would retry for a minute and fail with a stopped
+   * context). Other masters (local, yarn, k8s) are left to Spark; so is a session that is already running.
+   */
+  static void checkMaster() {
+    if (active() != null) {
+      return;
+    }
+    String master = new SparkConf().get("spark.master", "");
+    if (!master.startsWith("spark://")) {
+      return;
+    }
+    String why = null;
+    for (String hostPort : master.substring("spark://".length()).split(",")) {
+      int colon = hostPort.lastIndexOf(':');
+      try {
+        String host = colon < 0 ? hostPort : hostPort.substring(0, colon);
+        int port = colon < 0 ? 7077 : Integer.parseInt(hostPort.substring(colon + 1));
+        try (java.net.Socket s = new java.net.Socket()) {
+          s.connect(new java.net.InetSocketAddress(host, port), MASTER_CONNECT_MILLIS);
+          return; // one reachable master is enough
+        }
+      } catch (NumberFormatException e) {
+        why = "'" + hostPort + "' has no port number";
+      } catch (java.io.IOException | IllegalArgumentException e) {
+        why = hostPort + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+      }
+    }
+    throw new CliError("spark.master: cannot reach the Spark master " + master + " (" + why + ")");
+  }
 }

@@ -61,6 +61,7 @@ final class Verify implements Callable<Integer> {
     }
     PrintWriter out = cs.commandLine().getOut();
     PrintWriter err = cs.commandLine().getErr();
+    Sessions.checkMaster();
     Checkpoint c = Checkpoint.open(dir, Sessions.hadoopConfiguration());
     Manifest m = c.manifest();
     List<String> problems = c.problems();

@@ -123,6 +123,17 @@ class ProcessSuite extends SparkSuiteBase {
       Files.readAllBytes(clean.resolve("model.safetensors"))))
   }
 
+  test("an unreachable standalone master: one line naming spark.master, exit 2, nothing written") {
+    val out = dir("no-master").resolve("ckpt")
+    val p = Proc.start(dir("no-master-tmp"), Seq("generate", "jobs/smoke.yaml", "--out", out.toString),
+      Map("spark.master" -> "spark://127.0.0.1:1"))
+    val (code, err, stdout) = p.finish()
+    assert(code == 2, err.mkString("\n"))
+    assert(err == Seq("shardinit: error: spark.master: cannot reach the Spark master spark://127.0.0.1:1 "
+      + "(127.0.0.1:1: Connection refused)"), err.mkString("\n"))
+    assert(stdout.isEmpty && !Files.exists(out))
+  }
+
   test("a failure on the console is one line naming the file and the log, not Spark's stack traces") {
     val out = dir("full").resolve("ckpt")
     val p = Proc.start(dir("full-tmp"), Seq("generate", "jobs/smoke.yaml", "--out", "faulty://" + out),
