@@ -8,7 +8,8 @@ import org.apache.hadoop.hdfs.MiniDFSCluster
 import java.nio.file.{Files, Path}
 
 /**
- * Checkpoints on HDFS: an in-process MiniDFSCluster (one NameNode, one DataNode) that the suite starts and stops.
+ * Checkpoints on HDFS: an in-process MiniDFSCluster (one NameNode, two DataNodes, two replicas) that the suite
+ * starts and stops.
  * Each format is written to hdfs://, read back by verify and inspect, and copied out to compare with a local run's
  * bytes; safetensors there has no positional writes, so its regions are part files assembled after the job.
  */
@@ -20,11 +21,11 @@ class HdfsSuite extends SparkSuiteBase {
     super.beforeAll()
     val conf = new Configuration()
     conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, dir("hdfs-data").toString)
-    conf.setInt("dfs.replication", 1)
-    hdfs = new MiniDFSCluster.Builder(conf).numDataNodes(1).build()
+    conf.setInt("dfs.replication", 2)
+    hdfs = new MiniDFSCluster.Builder(conf).numDataNodes(2).build()
     hdfs.waitActive()
     root = hdfs.getURI.toString
-    spark.sparkContext.hadoopConfiguration.setInt("dfs.replication", 1)
+    spark.sparkContext.hadoopConfiguration.setInt("dfs.replication", 2)
   }
 
   override def afterAll(): Unit = {
@@ -86,5 +87,28 @@ class HdfsSuite extends SparkSuiteBase {
       "4kB", "--overwrite")
     assert(again.code == 0, again.err)
     same(files(out), local(onDisk))
+  }
+
+  test("a DataNode stopped mid-job: the job finishes on the other, and every byte is a local run's") {
+    val args = Seq("generate", "bench/jobs/normal-16k.yaml", "--dtype", "bfloat16", "--shard-size", "32MiB")
+    val onDisk = dir("hdfs-dn-local")
+    assert(cli(args ++ Seq("--out", onDisk.toString): _*).code == 0)
+    val uri = s"$root/dn-stopped"
+    val run = scala.concurrent.Future(cli(args ++ Seq("--out", uri): _*))(scala.concurrent.ExecutionContext.global)
+    // once the first data files are in place (the job is under way), stop one of the two DataNodes
+    val dirs = new HPath(uri)
+    def placed: Int = if (!fs.exists(dirs)) 0 else {
+      val it = fs.listFiles(dirs, true)
+      var n = 0
+      while (it.hasNext) if (it.next().getPath.getName.startsWith("part-")) n += 1
+      n
+    }
+    val deadline = System.nanoTime() + 120e9.toLong
+    while (placed < 2 && !run.isCompleted && System.nanoTime() < deadline) Thread.onSpinWait()
+    assert(!run.isCompleted && placed >= 2, "the job ended before a DataNode could be stopped")
+    assert(hdfs.stopDataNode(0) != null)
+    val r = scala.concurrent.Await.result(run, scala.concurrent.duration.Duration(300, "s"))
+    assert(r.code == 0, r.err)
+    same(files(uri), local(onDisk))
   }
 }
