@@ -31,16 +31,13 @@ public final class Plan {
   private final List<TensorPlan> tensors;
   private final List<Task> tasks;
   private final long shardBytes;
-  private final List<Packing.PackedFile> packed;
   private final long maxFileBytes;
 
-  private Plan(List<TensorPlan> tensors, List<Task> tasks, long shardBytes, List<Packing.PackedFile> packed,
-      long maxFileBytes) {
+  private Plan(List<TensorPlan> tensors, List<Task> tasks, long shardBytes, long maxFileBytes) {
     this.maxFileBytes = maxFileBytes;
     this.tensors = Collections.unmodifiableList(tensors);
     this.tasks = Collections.unmodifiableList(tasks);
     this.shardBytes = shardBytes;
-    this.packed = List.copyOf(packed);
   }
 
   /** One tensor of the plan: its initializer, its directory under the output, its shards. */
@@ -176,7 +173,7 @@ public final class Plan {
       String dir = dirs.get(t);
       tensors.add(new TensorPlan(t, init, dir, cut(t, init, shardBytes, s -> file(dir, s, extension), -1)));
     }
-    return withTasks(tensors, shardBytes, List.of(), 0);
+    return withTasks(tensors, shardBytes, 0);
   }
 
   /**
@@ -200,7 +197,7 @@ public final class Plan {
       String name = fileOf[t];
       tensors.add(new TensorPlan(t, inits.get(t), null, cut(t, inits.get(t), shardBytes, s -> name, offsetOf[t])));
     }
-    return withTasks(tensors, shardBytes, files, maxFileBytes);
+    return withTasks(tensors, shardBytes, maxFileBytes);
   }
 
   private static void checkSize(List<Initializer> inits, long shardBytes) {
@@ -218,8 +215,7 @@ public final class Plan {
   }
 
   /** The plan of {@code tensors}: their shards packed, in tensor order, into tasks of about the shard size. */
-  private static Plan withTasks(List<TensorPlan> tensors, long shardBytes, List<Packing.PackedFile> packed,
-      long maxFileBytes) {
+  private static Plan withTasks(List<TensorPlan> tensors, long shardBytes, long maxFileBytes) {
     List<Task> tasks = new ArrayList<>();
     List<Shard> current = new ArrayList<>();
     long currentBytes = 0;
@@ -237,7 +233,7 @@ public final class Plan {
     if (!current.isEmpty()) {
       tasks.add(new Task(tasks.size(), current));
     }
-    return new Plan(tensors, tasks, shardBytes, packed, maxFileBytes);
+    return new Plan(tensors, tasks, shardBytes, maxFileBytes);
   }
 
   /** How many shards {@link #cut} makes of a tensor: the same arithmetic, without making them. */
@@ -333,10 +329,7 @@ public final class Plan {
     return maxFileBytes;
   }
 
-  /** The files of a packed plan, in order; empty when each shard is a file of its own. */
-  public List<Packing.PackedFile> packedFiles() {
-    return packed;
-  }
+
 
   public long totalBytes() {
     long b = 0;

@@ -24,6 +24,16 @@ class CommandsSuite extends SparkSuiteBase {
     assert(p.out.linesIterator.exists(_.contains("smoke.scalar/part-000000000000.parquet")), p.out)
   }
 
+  test("plan of safetensors: each tensor's file, and the files with their headers in the totals") {
+    val p = cli("plan", "jobs/smoke.yaml", "--format", "safetensors", "--max-shard-size", "4kB", "--shard-size", "1KiB")
+    assert(p.code == 0, p.err)
+    assert(p.out.linesIterator.exists(_.matches("smoke\\.scalar\\s+\\[\\]\\s+float64.*model-00001-of-00007\\.safetensors")),
+      p.out)
+    val last = p.out.trim.linesIterator.toSeq.last
+    assert(last.matches("23 tensors, 7 files \\(\\d+\\.\\d KiB with headers; at most 4,000 bytes of values each\\), "
+      + "\\d+ regions in \\d+ tasks, 17\\.7 KiB of values; seed 20240607, format safetensors, shard size 1\\.0 KiB"), last)
+  }
+
   test("gain prints calculate_gain, and rejects what torch rejects") {
     assert(cli("gain", "leaky_relu", "0.2").out.trim == "1.3867504905630728")
     assert(cli("gain", "tanh").out.trim == (5.0 / 3).toString)

@@ -73,6 +73,13 @@ class VerifySafetensorsSuite extends SparkSuiteBase {
       + "format safetensors, spec version 1")
   }
 
+  test("--sample: regions chosen by a hash of their file and first element, and at least one of every tensor") {
+    val r = cli("verify", good.toString, "--sample", "0.0001")
+    assert(r.code == 0, r.err)
+    assert(r.out.trim == "verified 23 of 31 regions of 7 files (3,149 of 4,481 elements): manifest, values, layout, "
+      + "metadata and checksums match", r.out)
+  }
+
   test("a flipped byte in a tensor's values is named by tensor, file and element") {
     val out = copy("st-flip")
     val p = out.resolve(f(3))

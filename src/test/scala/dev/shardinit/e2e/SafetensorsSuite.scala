@@ -132,8 +132,11 @@ class SafetensorsSuite extends SparkSuiteBase {
     val to = cli("export", src.toString, "--to", "arrow", "--out", out.toString)
     assert(to.code == 2 && to.err.trim == "shardinit: error: --to: export writes safetensors; arrow checkpoints are "
       + "made by generate", to.err)
-    val twice = cli("export", dir("st-export-direct-parquet").toString, "--to", "safetensors", "--out", out.toString)
-    assert(twice.code == 2 && twice.err.contains("is already a safetensors checkpoint") || twice.code == 2, twice.err)
+    val already = dir("st-export-already")
+    generate("jobs/smoke.yaml", already)
+    val twice = cli("export", already.toString, "--to", "safetensors", "--out", out.toString)
+    assert(twice.code == 2 && twice.err.trim == s"shardinit: error: $already: is already a "
+      + "safetensors checkpoint", twice.err)
     assert(!Files.exists(out))
   }
 

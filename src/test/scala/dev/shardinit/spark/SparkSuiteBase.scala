@@ -31,11 +31,17 @@ object SharedSpark {
 
 abstract class SparkSuiteBase extends AnyFunSuite with BeforeAndAfterAll {
   protected lazy val spark: SparkSession = SharedSpark.spark
-  protected lazy val work: Path = TestWork.dir(getClass.getSimpleName)
+  private var workMade = false
+  protected lazy val work: Path = { workMade = true; TestWork.dir(getClass.getSimpleName) }
 
   override def beforeAll(): Unit = {
     super.beforeAll()
     spark // start (or reuse) the session before the first command
+  }
+
+  /** The suite's outputs go when it ends (they reach gigabytes). */
+  override def afterAll(): Unit = {
+    try if (workMade) TestWork.delete(work) finally super.afterAll()
   }
 
   case class Run(code: Int, out: String, err: String)
