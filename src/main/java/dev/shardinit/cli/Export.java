@@ -67,12 +67,7 @@ final class Export implements Callable<Integer> {
     if (partitions != null && partitions < 1) {
       throw new CliError("--partitions: must be at least 1, got " + partitions);
     }
-    long max;
-    try {
-      max = ByteSize.parseDecimal(maxShardSize);
-    } catch (IllegalArgumentException e) {
-      throw new CliError("--max-shard-size: " + e.getMessage());
-    }
+    long max = Sizes.decimal("--max-shard-size", maxShardSize);
     Checkpoint c = Checkpoint.open(dir, Sessions.hadoopConfiguration());
     Manifest m = c.manifest();
     if (m.fileFormat().packed()) {
@@ -96,11 +91,8 @@ final class Export implements Callable<Integer> {
       throw new CliError("--max-shard-size: " + e.getMessage());
     }
     OutputDir output = CheckpointRun.output(out);
-    long needed = 0;
+    long needed = layout.size();
     long values = 0;
-    for (SafetensorsLayout.File f : layout.files()) {
-      needed += f.size();
-    }
     for (TensorEntry t : m.tensors()) {
       values += t.valueBytes();
     }

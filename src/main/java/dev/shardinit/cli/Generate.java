@@ -69,10 +69,7 @@ final class Generate implements Callable<Integer> {
     long files = plan.shardCount();
     if (layout != null) {
       files = layout.files().size();
-      needed = 0;
-      for (SafetensorsLayout.File f : layout.files()) {
-        needed += f.size();
-      }
+      needed = layout.size();
     }
     Progress progress = new Progress(err, System.console() != null,
         layout != null ? "regions written" : "files written", plan.shardCount(), plan.totalBytes());

@@ -4,7 +4,6 @@ import dev.shardinit.format.FileFormat;
 import dev.shardinit.format.TensorEntry;
 import dev.shardinit.format.safetensors.Safetensors;
 import dev.shardinit.format.safetensors.SafetensorsLayout;
-import dev.shardinit.plan.ByteSize;
 import dev.shardinit.rng.Stream;
 import dev.shardinit.init.Dtype;
 import dev.shardinit.init.Initializer;
@@ -92,14 +91,6 @@ final class JobOptions {
     }
   }
 
-  private static long decimal(String option, String s) {
-    try {
-      return ByteSize.parseDecimal(s);
-    } catch (IllegalArgumentException e) {
-      throw new CliError(option + ": " + e.getMessage());
-    }
-  }
-
   /** Prints the warnings torch would give for the spec's initializers, one line each. */
   void warn(JobSpec s, PrintWriter err) {
     for (String w : s.warnings()) {
@@ -132,8 +123,7 @@ final class JobOptions {
                 + problem));
           }
         }
-        long max = maxShardSize == null ? ByteSize.parseDecimal(DEFAULT_MAX_FILE)
-            : decimal("--max-shard-size", maxShardSize);
+        long max = Sizes.decimal("--max-shard-size", maxShardSize == null ? DEFAULT_MAX_FILE : maxShardSize);
         return Plan.packed(inits, bytes, max, Safetensors::fileName);
       }
       return Plan.of(inits, bytes, s.format().extension());

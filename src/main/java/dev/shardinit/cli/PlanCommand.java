@@ -42,13 +42,9 @@ final class PlanCommand implements Callable<Integer> {
           plan.tensors().size(), plan.shardCount(), plan.tasks().size(), ByteSize.show(plan.totalBytes()),
           spec.seed(), spec.format(), ByteSize.show(plan.shardBytes()));
     } else {
-      long size = 0;
-      for (SafetensorsLayout.File f : layout.files()) {
-        size += f.size();
-      }
       o.printf("%d tensors, %d files (%s with headers; at most %,d bytes of values each), %d regions in %d tasks, "
           + "%s of values; seed %d, format %s, shard size %s%n", plan.tensors().size(), layout.files().size(),
-          ByteSize.show(size), plan.maxFileBytes(), plan.shardCount(), plan.tasks().size(),
+          ByteSize.show(layout.size()), plan.maxFileBytes(), plan.shardCount(), plan.tasks().size(),
           ByteSize.show(plan.totalBytes()), spec.seed(), spec.format(), ByteSize.show(plan.shardBytes()));
     }
     o.flush();

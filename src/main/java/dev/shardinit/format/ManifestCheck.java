@@ -130,7 +130,7 @@ public final class ManifestCheck {
         placed.add(f.path());
       }
       if (packed != null && dirOk) {
-        long pos = packed.layout().positionOf(packed.index()) + f.start() * t.dtype().bytes();
+        long pos = packed.layout().positionOf(packed.index(), f.start());
         if (f.offset() != pos) {
           problems.add(fat + ": offset is " + f.offset() + ", but the layout puts element " + f.start() + " at byte "
               + pos);

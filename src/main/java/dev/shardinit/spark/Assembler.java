@@ -25,11 +25,11 @@ final class Assembler {
   private Assembler() {}
 
   /** Assembles the files of {@code layout} in {@code dir} from the regions the {@code receipts} name. */
-  static void run(SparkContext sc, JobGroup jobs, SafetensorsLayout layout, List<Receipt> receipts, int[] widths,
-      Path dir, String runTag) throws IOException {
+  static void run(SparkContext sc, JobGroup jobs, SafetensorsLayout layout, List<Receipt> receipts, Path dir,
+      String runTag) throws IOException {
     Map<String, List<long[]>> regions = new HashMap<>();
     for (Receipt r : receipts) {
-      long offset = layout.dataOffsetOf(r.tensor) + r.start * widths[r.tensor];
+      long offset = layout.dataOffsetOf(r.tensor, r.start);
       regions.computeIfAbsent(r.path, k -> new ArrayList<>()).add(new long[] {offset, r.bytes});
     }
     List<Assembly.Job> files = new ArrayList<>();

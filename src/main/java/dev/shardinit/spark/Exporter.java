@@ -10,9 +10,7 @@ import dev.shardinit.task.Receipt;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Consumer;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.SparkContext;
@@ -49,7 +47,7 @@ public final class Exporter {
       TensorEntry e = m.tensors().get(t);
       for (FileEntry f : e.files()) {
         items.add(new ExportWork.Item(t, e.name(), e.dtype(), f, layout.fileOf(t),
-            layout.dataOffsetOf(t) + f.start() * e.dtype().bytes()));
+            layout.dataOffsetOf(t, f.start())));
       }
     }
     List<WorkJob.Batch<ExportWork.Item>> slices = WorkJob.batches(items,
@@ -61,23 +59,16 @@ public final class Exporter {
         onStart.accept(counters);
       }
       if (!items.isEmpty()) {
-        Map<String, Long> dataStarts = new HashMap<>();
-        for (SafetensorsLayout.File f : layout.files()) {
-          dataStarts.put(f.name(), f.dataStart());
-        }
         ExportWork work = new ExportWork(SerializableConfiguration.broadcast(sc), src.toUri().toString(),
-            m.fileFormat(), out.toUri().toString(), runTag, counters.first(), counters.second(), dataStarts);
+            m.fileFormat(), out.toUri().toString(), runTag, counters.first(), counters.second(),
+            layout.dataStarts());
         receipts.addAll(jobs.run(new WorkJob<>(sc, slices, work), "shardinit export: " + items.size() + " files"));
       }
     } finally {
       counters.stop();
     }
     if (!Fs.positional(Fs.of(out, sc.hadoopConfiguration()))) {
-      int[] widths = new int[m.tensors().size()];
-      for (int t = 0; t < widths.length; t++) {
-        widths[t] = m.tensors().get(t).dtype().bytes();
-      }
-      Assembler.run(sc, jobs, layout, receipts, widths, out, runTag);
+      Assembler.run(sc, jobs, layout, receipts, out, runTag);
     }
     receipts.sort(Comparator.<Receipt>comparingInt(r -> r.tensor).thenComparingLong(r -> r.start));
     List<TensorEntry> tensors = new ArrayList<>();
@@ -88,7 +79,7 @@ public final class Exporter {
       for (; k < receipts.size() && receipts.get(k).tensor == t; k++) {
         Receipt r = receipts.get(k);
         files.add(new FileEntry(r.path, r.start, r.end, 0, r.bytes, r.crc32c, r.min, r.max, r.mean, r.std,
-            layout.positionOf(t) + r.start * e.dtype().bytes()));
+            layout.positionOf(t, r.start)));
       }
       if (files.size() != e.files().size()) {
         throw new IllegalStateException("tensor " + e.name() + ": " + files.size() + " of " + e.files().size()

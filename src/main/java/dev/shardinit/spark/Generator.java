@@ -65,13 +65,7 @@ public final class Generator {
    */
   public Manifest run(Plan plan, long seed, FileFormat format, SafetensorsLayout layout, Path dir, String runTag,
       int partitions, Consumer<LiveCounters> onStart) throws IOException {
-    Map<String, Long> dataStarts = null;
-    if (layout != null) {
-      dataStarts = new HashMap<>();
-      for (SafetensorsLayout.File f : layout.files()) {
-        dataStarts.put(f.name(), f.dataStart());
-      }
-    }
+    Map<String, Long> dataStarts = layout == null ? null : layout.dataStarts();
     Configuration hconf = sc.hadoopConfiguration();
     FileSystem fs = Fs.of(dir, hconf);
     List<Receipt> receipts = new ArrayList<>();
@@ -89,13 +83,9 @@ public final class Generator {
       counters.stop();
     }
     if (layout != null && !Fs.positional(fs)) {
-      int[] widths = new int[plan.tensors().size()];
-      for (Plan.TensorPlan t : plan.tensors()) {
-        widths[t.index()] = t.init().target().dtype().bytes();
-      }
-      Assembler.run(sc, jobs, layout, receipts, widths, dir, runTag);
+      Assembler.run(sc, jobs, layout, receipts, dir, runTag);
     }
-    Manifest manifest = manifest(plan, seed, format, receipts, dataStarts);
+    Manifest manifest = manifest(plan, seed, format, receipts, layout);
     removeStrays(fs, dir, receipts);
     return manifest;
   }
@@ -168,10 +158,10 @@ public final class Generator {
 
   /**
    * The manifest of the plan's tensors from the receipts of their files; for a packed format, with each region's
-   * position in its file ({@code dataStarts}: each file's data section, by name).
+   * position in its file, as {@code layout} (null otherwise) places it.
    */
   static Manifest manifest(Plan plan, long seed, FileFormat format, List<Receipt> receipts,
-      Map<String, Long> dataStarts) {
+      SafetensorsLayout layout) {
     List<Receipt> sorted = new ArrayList<>(receipts);
     sorted.sort(Comparator.<Receipt>comparingInt(r -> r.tensor).thenComparingLong(r -> r.start));
     List<TensorEntry> tensors = new ArrayList<>();
@@ -189,8 +179,7 @@ public final class Generator {
         }
         crc = covered == 0 ? r.crc32c : Crc32c.combine(crc, r.crc32c, (r.end - r.start) * bytes);
         covered = r.end;
-        long offset = dataStarts == null ? -1
-            : dataStarts.get(r.path) + t.shards().get(0).dataOffset() + r.start * bytes;
+        long offset = layout == null ? -1 : layout.positionOf(t.index(), r.start);
         files.add(new FileEntry(r.path, r.start, r.end, r.rows, r.bytes, r.crc32c, r.min, r.max, r.mean, r.std,
             offset));
       }
@@ -200,7 +189,7 @@ public final class Generator {
       }
       tensors.add(TensorEntry.of(t.init(), t.dir(), crc, files));
     }
-    return Manifest.of(seed, format, dataStarts == null ? null : plan.maxFileBytes(), tensors);
+    return Manifest.of(seed, format, layout == null ? null : plan.maxFileBytes(), tensors);
   }
 
   /**

@@ -43,7 +43,7 @@ class SafetensorsFormatSuite extends AnyFunSuite {
     assert(ours.get("seed").asLong == 7L && ours.get("spec_version").asText == Stream.SPEC_VERSION)
     assert(ours.get("tensors").get(1).get("std").asDouble == 0.02)
     assert(f.size == h.length + 168)
-    assert(layout.positionOf(1) == h.length + 24)
+    assert(layout.positionOf(1, 0) == h.length + 24 && layout.positionOf(1, 2) == h.length + 32)
   }
 
   test("the same tensors always give the same bytes; names and files follow Hugging Face's") {

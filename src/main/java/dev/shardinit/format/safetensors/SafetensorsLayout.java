@@ -65,8 +65,11 @@ public final class SafetensorsLayout {
   private final Map<String, File> byName;
   private final String[] fileOf;
   private final long[] positionOf;
+  private final int[] widths;
 
-  private SafetensorsLayout(List<File> files, int tensorCount) {
+  private SafetensorsLayout(List<File> files, int[] widths) {
+    int tensorCount = widths.length;
+    this.widths = widths.clone();
     this.files = List.copyOf(files);
     this.byName = new LinkedHashMap<>();
     this.fileOf = new String[tensorCount];
@@ -115,16 +118,29 @@ public final class SafetensorsLayout {
       }
       files.add(new File(p.name(), header, p.tensors(), offsets, p.bytes()));
     }
-    return new SafetensorsLayout(files, tensors.size());
+    return new SafetensorsLayout(files, widths);
   }
 
   public List<File> files() {
     return files;
   }
 
-  /** The file named {@code name}, or null. */
-  public File file(String name) {
-    return byName.get(name);
+  /** The size of all files together: headers and values. */
+  public long size() {
+    long n = 0;
+    for (File f : files) {
+      n += f.size();
+    }
+    return n;
+  }
+
+  /** The position of each file's data section (its header's length), by name: what tasks need to place values. */
+  public Map<String, Long> dataStarts() {
+    Map<String, Long> m = new LinkedHashMap<>();
+    for (File f : files) {
+      m.put(f.name(), f.dataStart());
+    }
+    return m;
   }
 
   /** The name of the file holding tensor {@code t}. */
@@ -132,13 +148,13 @@ public final class SafetensorsLayout {
     return fileOf[t];
   }
 
-  /** The offset of tensor {@code t}'s first value in its file's data section. */
-  public long dataOffsetOf(int t) {
-    return positionOf[t] - byName.get(fileOf[t]).dataStart();
+  /** The offset, in its file's data section, of element {@code start} of tensor {@code t}. */
+  public long dataOffsetOf(int t, long start) {
+    return positionOf(t, start) - byName.get(fileOf[t]).dataStart();
   }
 
-  /** The position in its file of tensor {@code t}'s first value. */
-  public long positionOf(int t) {
-    return positionOf[t];
+  /** The position in its file of element {@code start} of tensor {@code t}. */
+  public long positionOf(int t, long start) {
+    return positionOf[t] + start * widths[t];
   }
 }
