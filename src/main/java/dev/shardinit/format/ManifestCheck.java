@@ -104,7 +104,7 @@ public final class ManifestCheck {
     }
     Initializer init = null;
     try {
-      init = ByName.resolve(Target.of(t.name(), shape, t.dtype(), m.seed()), t.fn(), t.args());
+      init = ByName.resolve(Target.of(t.name(), shape, t.dtype(), m.seed()), t.fn(), t.args(), t.paddingIdx());
     } catch (InitException e) {
       problems.add(at + ": init: " + e.getMessage());
     }
@@ -196,6 +196,7 @@ public final class ManifestCheck {
     compare(got, "init.fn", got.fn(), want.fn(), call, problems);
     compare(got, "init.args", ManifestReader.tree(json(got.args())), ManifestReader.tree(json(want.args())),
         call + " (every argument in force)", problems);
+    compare(got, "init.padding_idx", got.paddingIdx(), want.paddingIdx(), call, problems);
     compare(got, "gain", got.gain(), want.gain(), call, problems);
     compare(got, "fan_in", got.fanIn(), want.fanIn(), call, problems);
     compare(got, "fan_out", got.fanOut(), want.fanOut(), call, problems);

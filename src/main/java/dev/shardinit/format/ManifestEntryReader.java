@@ -13,6 +13,7 @@ import static dev.shardinit.format.ManifestJson.FN;
 import static dev.shardinit.format.ManifestJson.GAIN;
 import static dev.shardinit.format.ManifestJson.INIT;
 import static dev.shardinit.format.ManifestJson.ARGS;
+import static dev.shardinit.format.ManifestJson.PADDING_IDX;
 import static dev.shardinit.format.ManifestJson.MAX;
 import static dev.shardinit.format.ManifestJson.MEAN;
 import static dev.shardinit.format.ManifestJson.MIN;
@@ -73,11 +74,18 @@ final class ManifestEntryReader {
     JsonNode init = n.get(INIT);
     String fn = null;
     Map<String, Object> args = null;
+    Long paddingIdx = null;
     if (init == null || !init.isObject() || !init.path(FN).isTextual()) {
       bad(where, INIT + ": must be an object with a string \"fn\" and an object \"args\", got " + show(init));
     } else {
       fn = init.get(FN).asText();
       args = args(init.get(ARGS));
+      JsonNode p = init.get(PADDING_IDX);
+      if (p != null && !(p.isIntegralNumber() && p.canConvertToLong() && p.longValue() >= 0)) {
+        bad(where, INIT + "." + PADDING_IDX + ": must be a non-negative integer, got " + show(p));
+      } else if (p != null) {
+        paddingIdx = p.longValue();
+      }
     }
     Double gain = optionalDouble(GAIN);
     Long fanIn = optionalLong(FAN_IN);
@@ -106,7 +114,7 @@ final class ManifestEntryReader {
     if (!ok) {
       return null;
     }
-    return new TensorEntry(n.get(NAME).asText(), shape, dtype, fn, args, gain, fanIn, fanOut, std, bound, numel,
+    return new TensorEntry(n.get(NAME).asText(), shape, dtype, fn, args, paddingIdx, gain, fanIn, fanOut, std, bound, numel,
         crc, packed ? null : dir.asText(), entries);
   }
 

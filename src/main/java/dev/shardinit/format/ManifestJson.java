@@ -44,6 +44,7 @@ public final class ManifestJson {
   static final String INIT = "init";
   static final String FN = "fn";
   static final String ARGS = "args";
+  static final String PADDING_IDX = "padding_idx";
   static final String GAIN = "gain";
   static final String FAN_IN = "fan_in";
   static final String FAN_OUT = "fan_out";
@@ -211,6 +212,7 @@ public final class ManifestJson {
     Map<String, Object> call = new LinkedHashMap<>();
     call.put(FN, t.fn());
     call.put(ARGS, t.args());
+    putIfSet(call, PADDING_IDX, t.paddingIdx());
     m.put(INIT, call);
     putIfSet(m, GAIN, t.gain());
     putIfSet(m, FAN_IN, t.fanIn());

@@ -9,11 +9,13 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One tensor of a checkpoint: its call ({@code fn} with every argument in force), what torch derives from it
+ * One tensor of a checkpoint: its call ({@code fn} with every argument in force, and the row of dimension 0 zeroed
+ * after it, {@code paddingIdx}, or null), what torch derives from it
  * (gain, fans, std, bound; null where it does not apply), the CRC-32C of all its values, its directory and its
  * files in element order.
  */
-public record TensorEntry(String name, long[] shape, Dtype dtype, String fn, Map<String, Object> args, Double gain,
+public record TensorEntry(String name, long[] shape, Dtype dtype, String fn, Map<String, Object> args,
+    Long paddingIdx, Double gain,
     Long fanIn, Long fanOut, Double std, Double bound, long numel, int crc32c, String dir, List<FileEntry> files) {
 
   public TensorEntry {
@@ -26,6 +28,7 @@ public record TensorEntry(String name, long[] shape, Dtype dtype, String fn, Map
   public static TensorEntry of(Initializer init, String dir, int crc32c, List<FileEntry> files) {
     Target t = init.target();
     return new TensorEntry(t.name(), t.shape(), t.dtype(), init.fn(), init.args(),
+        init.paddingIdx().isPresent() ? init.paddingIdx().getAsLong() : null,
         init.gain().isPresent() ? init.gain().getAsDouble() : null,
         init.fanIn().isPresent() ? init.fanIn().getAsLong() : null,
         init.fanOut().isPresent() ? init.fanOut().getAsLong() : null,

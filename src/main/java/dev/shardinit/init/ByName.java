@@ -51,6 +51,15 @@ public final class ByName {
     return c;
   }
 
+  /**
+   * Resolves {@code fn(**kwargs)} for {@code t}, then zeroes row {@code paddingIdx} of dimension 0 when it is not
+   * null ({@link Initializer#withPaddingIdx}).
+   */
+  public static Initializer resolve(Target t, String fn, Map<String, ?> kwargs, Long paddingIdx) {
+    Initializer i = resolve(t, fn, kwargs);
+    return paddingIdx == null ? i : i.withPaddingIdx(paddingIdx);
+  }
+
   /** Resolves {@code fn(**kwargs)} for {@code t}. */
   public static Initializer resolve(Target t, String fn, Map<String, ?> kwargs) {
     String c = canonical(fn);

@@ -3,6 +3,7 @@ package dev.shardinit.init;
 import dev.shardinit.rng.Sampler;
 import dev.shardinit.rng.Sampler16;
 import dev.shardinit.rng.Scratch;
+import dev.shardinit.rng.ZeroedRange;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.DoubleBuffer;
@@ -31,6 +32,7 @@ public final class Initializer {
   private final Double std;
   private final Double bound;
   private final List<String> warnings;
+  private final Long paddingIdx;
 
   Initializer(Target target, String fn, Map<String, Object> args, Sampler sampler, Double gain, Double std,
       Double bound, List<String> warnings) {
@@ -50,6 +52,50 @@ public final class Initializer {
     this.std = std;
     this.bound = bound;
     this.warnings = List.copyOf(warnings);
+    this.paddingIdx = null;
+  }
+
+  private Initializer(Initializer base, long row) {
+    this.target = base.target;
+    this.fn = base.fn;
+    this.args = base.args;
+    long width = target.numel() / target.shape()[0];
+    this.sampler = base.sampler == null ? null : ZeroedRange.of(base.sampler, row * width, (row + 1) * width);
+    this.gain = base.gain;
+    this.fanIn = base.fanIn;
+    this.fanOut = base.fanOut;
+    this.std = base.std;
+    this.bound = base.bound;
+    this.warnings = base.warnings;
+    this.paddingIdx = row;
+  }
+
+  /**
+   * This initializer followed by zeroing row {@code paddingIdx} of dimension 0, as nn.Embedding does to its
+   * padding row after normal_ (and transformers' {@code _init_weights} after its own normal_). A negative index
+   * counts from the end, as in torch; the manifest records the row it names.
+   *
+   * @throws InitException about {@code padding_idx} when the tensor has no dimension or the row is not in it
+   */
+  public Initializer withPaddingIdx(long paddingIdx) {
+    if (this.paddingIdx != null) {
+      throw new IllegalStateException("padding_idx already set");
+    }
+    if (target.dims() == 0) {
+      throw InitException.argument("padding_idx", "padding_idx needs a tensor of at least one dimension, got a "
+          + "0-D tensor");
+    }
+    long rows = target.shape()[0];
+    if (paddingIdx >= rows || paddingIdx < -rows) {
+      throw InitException.argument("padding_idx", "Padding_idx must be within num_embeddings: %d is not in [%d, %d) "
+          + "(dimension 0 of the shape)", paddingIdx, -rows, rows);
+    }
+    return new Initializer(this, paddingIdx < 0 ? rows + paddingIdx : paddingIdx);
+  }
+
+  /** The row of dimension 0 set to zero after the init ({@link #withPaddingIdx}), if any; never negative. */
+  public OptionalLong paddingIdx() {
+    return paddingIdx == null ? OptionalLong.empty() : OptionalLong.of(paddingIdx);
   }
 
   public Target target() {
@@ -184,6 +230,6 @@ public final class Initializer {
 
   @Override
   public String toString() {
-    return fn + args + " for " + target;
+    return fn + args + (paddingIdx == null ? "" : " padding_idx=" + paddingIdx) + " for " + target;
   }
 }

@@ -85,7 +85,7 @@ public final class Exporter {
         throw new IllegalStateException("tensor " + e.name() + ": " + files.size() + " of " + e.files().size()
             + " files exported");
       }
-      tensors.add(new TensorEntry(e.name(), e.shape(), e.dtype(), e.fn(), e.args(), e.gain(), e.fanIn(), e.fanOut(),
+      tensors.add(new TensorEntry(e.name(), e.shape(), e.dtype(), e.fn(), e.args(), e.paddingIdx(), e.gain(), e.fanIn(), e.fanOut(),
           e.std(), e.bound(), e.numel(), e.crc32c(), null, files));
     }
     return new Manifest(Manifest.FORMAT_VERSION, m.specVersion(), m.seed(), FileFormat.SAFETENSORS, m.pieceCap(),

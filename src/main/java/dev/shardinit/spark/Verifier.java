@@ -45,7 +45,7 @@ public final class Verifier {
     List<VerifyWork.Item> items = new ArrayList<>();
     for (ManifestCheck.Regenerable r : files) {
       items.add(new VerifyWork.Item(Recipe.of(r.tensor().name(), r.tensor().shape(), r.tensor().dtype().id(),
-          m.seed(), r.tensor().fn(), r.tensor().args()), r.file()));
+          m.seed(), r.tensor().fn(), r.tensor().args(), r.tensor().paddingIdx()), r.file()));
     }
     List<WorkJob.Batch<VerifyWork.Item>> slices = WorkJob.batches(items,
         partitions > 0 ? partitions : sc.defaultParallelism() * 4, i -> i.file.elements());

@@ -101,7 +101,7 @@ final class Expansion {
       }
       Initializer init;
       try {
-        init = ByName.resolve(Target.of(name, t.shape, dt, seed), t.init, t.args);
+        init = ByName.resolve(Target.of(name, t.shape, dt, seed), t.init, t.args, t.paddingIdx);
       } catch (InitException x) {
         errors.add(t.label() + ": " + describe(t.init, x));
         t.failed = true;
@@ -119,7 +119,8 @@ final class Expansion {
         }
         t.warned = true;
       }
-      out.add(new TensorSpec(name, t.shape, dt, t.dtype != null, t.init, t.args, location, t.id, init));
+      out.add(new TensorSpec(name, t.shape, dt, t.dtype != null, t.init, t.args, t.paddingIdx, location, t.id,
+          init));
     }
   }
 
@@ -152,6 +153,9 @@ final class Expansion {
     String base = fn.endsWith("_") ? fn.substring(0, fn.length() - 1) : fn;
     List<String> accepted = ByName.FUNCTIONS.getOrDefault(fn, List.of());
     String field = "init";
+    if ("padding_idx".equals(e.argument())) {
+      return "padding_idx: " + msg;
+    }
     if (e.aboutArguments()) {
       field = "args";
     } else if (e.argument() != null && (e.unknownArgument() || accepted.contains(e.argument()))) {

@@ -22,7 +22,7 @@ final class SpecParser {
   static final int MAX_TENSORS = 1_000_000;
 
   private static final List<String> TOP_KEYS = List.of("seed", "dtype", "format", "tensors");
-  private static final List<String> TENSOR_KEYS = List.of("name", "shape", "dtype", "init", "args");
+  private static final List<String> TENSOR_KEYS = List.of("name", "shape", "dtype", "init", "args", "padding_idx");
   private static final List<String> REPEAT_KEYS = List.of("repeat", "tensors");
   private static final Pattern IDENT = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
   private final String file;
@@ -278,6 +278,11 @@ final class SpecParser {
       } catch (InitException e) {
         error(label + ": init: " + e.getMessage());
       }
+    }
+
+    JsonNode pad = node.get("padding_idx");
+    if (pad != null) {
+      t.paddingIdx = int64(pad, label + ": padding_idx");
     }
 
     JsonNode a = node.get("args");

@@ -27,6 +27,7 @@ final class Template {
     Dtype dtype; // null: the job's default
     String init;
     Map<String, Object> args = new LinkedHashMap<>();
+    Long paddingIdx;
     boolean ok = true;
     boolean failed;
     boolean dupReported;

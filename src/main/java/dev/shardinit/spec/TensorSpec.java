@@ -20,18 +20,20 @@ public final class TensorSpec {
   private final boolean ownDtype;
   private final String init;
   private final Map<String, Object> args;
+  private final Long paddingIdx;
   private final String location;
   private final int template;
   private final Initializer initializer;
 
   TensorSpec(String name, long[] shape, Dtype dtype, boolean ownDtype, String init, Map<String, Object> args,
-      String location, int template, Initializer initializer) {
+      Long paddingIdx, String location, int template, Initializer initializer) {
     this.name = name;
     this.shape = shape.clone();
     this.dtype = dtype;
     this.ownDtype = ownDtype;
     this.init = init;
     this.args = Collections.unmodifiableMap(new LinkedHashMap<>(args));
+    this.paddingIdx = paddingIdx;
     this.location = location;
     this.template = template;
     this.initializer = initializer;
@@ -71,6 +73,11 @@ public final class TensorSpec {
     return args;
   }
 
+  /** The row of dimension 0 zeroed after the init, as written (negative counts from the end), or null. */
+  public Long paddingIdx() {
+    return paddingIdx;
+  }
+
   /**
    * Where the tensor comes from in the file: {@code tensors[3]}, or for a tensor of a repeat block the path
    * and the repeat variables, {@code tensors[1].tensors[0]{i=7}}.
@@ -94,19 +101,20 @@ public final class TensorSpec {
     if (seed == initializer.target().seed()) {
       return initializer;
     }
-    return ByName.resolve(Target.of(name, shape, dtype, seed), init, args);
+    return ByName.resolve(Target.of(name, shape, dtype, seed), init, args, paddingIdx);
   }
 
   /** The same tensor with another seed or dtype, resolved again; the initializer's errors propagate. */
   TensorSpec with(Dtype d, long seed) {
     Initializer i = d == dtype && seed == initializer.target().seed()
         ? initializer
-        : ByName.resolve(Target.of(name, shape, d, seed), init, args);
-    return new TensorSpec(name, shape, d, ownDtype, init, args, location, template, i);
+        : ByName.resolve(Target.of(name, shape, d, seed), init, args, paddingIdx);
+    return new TensorSpec(name, shape, d, ownDtype, init, args, paddingIdx, location, template, i);
   }
 
   @Override
   public String toString() {
-    return name + Arrays.toString(shape) + ":" + dtype + " " + init + args;
+    return name + Arrays.toString(shape) + ":" + dtype + " " + init + args
+        + (paddingIdx == null ? "" : " padding_idx=" + paddingIdx);
   }
 }

@@ -18,25 +18,30 @@ public final class Recipe implements Serializable {
   private final long seed;
   private final String fn;
   private final LinkedHashMap<String, Object> args;
+  private final Long paddingIdx;
 
-  private Recipe(String name, long[] shape, String dtype, long seed, String fn, Map<String, Object> args) {
+  private Recipe(String name, long[] shape, String dtype, long seed, String fn, Map<String, Object> args,
+      Long paddingIdx) {
     this.name = name;
     this.shape = shape.clone();
     this.dtype = dtype;
     this.seed = seed;
     this.fn = fn;
     this.args = new LinkedHashMap<>(args);
+    this.paddingIdx = paddingIdx;
   }
 
   /** The recipe of a resolved initializer (its function and every argument in force). */
   public static Recipe of(Initializer init) {
     Target t = init.target();
-    return new Recipe(t.name(), t.shape(), t.dtype().id(), t.seed(), init.fn(), init.args());
+    return new Recipe(t.name(), t.shape(), t.dtype().id(), t.seed(), init.fn(), init.args(),
+        init.paddingIdx().isPresent() ? init.paddingIdx().getAsLong() : null);
   }
 
   /** The recipe of a call as a manifest records it. */
-  public static Recipe of(String name, long[] shape, String dtype, long seed, String fn, Map<String, Object> args) {
-    return new Recipe(name, shape, dtype, seed, fn, args);
+  public static Recipe of(String name, long[] shape, String dtype, long seed, String fn, Map<String, Object> args,
+      Long paddingIdx) {
+    return new Recipe(name, shape, dtype, seed, fn, args, paddingIdx);
   }
 
   public String name() {
@@ -44,6 +49,6 @@ public final class Recipe implements Serializable {
   }
 
   public Initializer resolve() {
-    return ByName.resolve(Target.of(name, shape, Dtype.parse(dtype), seed), fn, args);
+    return ByName.resolve(Target.of(name, shape, Dtype.parse(dtype), seed), fn, args, paddingIdx);
   }
 }

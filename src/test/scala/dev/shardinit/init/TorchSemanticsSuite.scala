@@ -150,4 +150,37 @@ class TorchSemanticsSuite extends AnyFunSuite {
     val i = call(t(4), "trunc_normal_", "mean" -> 5, "a" -> -1, "b" -> 1)
     assert(i.warnings.asScala == Seq("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The distribution of values may be incorrect."))
   }
+
+  test("padding_idx: the row is +0.0 in every dtype; every other value is the one without it, at the same index") {
+    for (dt <- Seq(Dtype.FLOAT64, Dtype.FLOAT32, Dtype.BFLOAT16, Dtype.FLOAT16)) {
+      val plain = call(td(dt)(50, 48), "normal_", "std" -> 0.02)
+      val padded = plain.withPaddingIdx(3)
+      val a = dev.shardinit.TestSupport.bytes(plain.fillAll())
+      val b = dev.shardinit.TestSupport.bytes(padded.fillAll())
+      val row = 48 * dt.bytes
+      assert(b.slice(3 * row, 4 * row).forall(_ == 0), dt)
+      assert(a.slice(3 * row, 4 * row).exists(_ != 0), dt)
+      assert(a.take(3 * row).sameElements(b.take(3 * row)) && a.drop(4 * row).sameElements(b.drop(4 * row)), dt)
+      // filled in pieces that cut through the row: the same bytes
+      val buf = java.nio.ByteBuffer.allocate(b.length)
+      for (s <- 0L until 2400L by 77L) padded.fill(s, math.min(2400L, s + 77L), buf)
+      assert(buf.array.sameElements(b), dt)
+      assert(padded.paddingIdx.getAsLong == 3 && plain.paddingIdx.isEmpty)
+      assert(padded.std == plain.std && padded.args == plain.args)
+    }
+  }
+
+  test("padding_idx counts from the end when negative and must name a row of dimension 0, as nn.Embedding checks") {
+    val i = call(t(10, 4), "normal_")
+    assert(i.withPaddingIdx(-1).paddingIdx.getAsLong == 9)
+    assert(i.withPaddingIdx(-10).paddingIdx.getAsLong == 0)
+    rejects("Padding_idx must be within num_embeddings: 10 is not in [-10, 10) (dimension 0 of the shape)")(
+      i.withPaddingIdx(10))
+    rejects("Padding_idx must be within num_embeddings: -11 is not in [-10, 10) (dimension 0 of the shape)")(
+      i.withPaddingIdx(-11))
+    rejects("padding_idx needs a tensor of at least one dimension, got a 0-D tensor")(
+      call(t(), "normal_").withPaddingIdx(0))
+    val e = intercept[InitException](i.withPaddingIdx(12))
+    assert(e.argument == "padding_idx")
+  }
 }

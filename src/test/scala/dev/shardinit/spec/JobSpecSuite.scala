@@ -297,7 +297,21 @@ class JobSpecSuite extends AnyFunSuite {
 
   test("rejects an unknown tensor key") {
     assert(error("{name: w, shape: [2], init: normal_, std: 1}") ==
-      "tensors[0] 'w': unknown key 'std'; allowed: name, shape, dtype, init, args")
+      "tensors[0] 'w': unknown key 'std'; allowed: name, shape, dtype, init, args, padding_idx")
+  }
+
+  test("padding_idx zeroes a row after the init and is kept with the tensor; a bad one names the field") {
+    val s = JobSpec.parse("seed: 1\ntensors:\n  - {name: emb, shape: [6, 4], init: normal_, args: {std: 0.02}, "
+      + "padding_idx: -1}\n", "j.yaml")
+    val t = s.tensors.get(0)
+    assert(t.paddingIdx == -1L && t.initializer.paddingIdx.getAsLong == 5L)
+    assert(t.resolve(7L).paddingIdx.getAsLong == 5L && s.withDtype(Dtype.BFLOAT16).tensors.get(0)
+      .initializer.paddingIdx.getAsLong == 5L)
+    assert(error("{name: emb, shape: [6, 4], init: normal_, padding_idx: 6}") ==
+      "tensors[0] 'emb': padding_idx: Padding_idx must be within num_embeddings: 6 is not in [-6, 6) "
+      + "(dimension 0 of the shape)")
+    assert(error("{name: emb, shape: [6, 4], init: normal_, padding_idx: one}") ==
+      "tensors[0] 'emb': padding_idx: must be an integer, got \"one\"")
   }
 
   test("rejects an unknown argument, with ByName's message") {
