@@ -2,6 +2,7 @@ package dev.shardinit.cli;
 
 import dev.shardinit.commit.OutputDir;
 import dev.shardinit.format.FileFormat;
+import dev.shardinit.format.ConfigFile;
 import dev.shardinit.format.Manifest;
 import dev.shardinit.format.TensorEntry;
 import dev.shardinit.format.safetensors.Safetensors;
@@ -104,8 +105,13 @@ final class Export implements Callable<Integer> {
           Exporter x = new Exporter(sc);
           onCancel.accept(x::cancel);
           run.prepare(layout);
-          return x.run(m, c.dir, layout, max, run.writeDir(), run.shortId(), partitions == null ? 0 : partitions,
-              onStart);
+          Manifest exported = x.run(m, c.dir, layout, max, run.writeDir(), run.shortId(),
+              partitions == null ? 0 : partitions, onStart);
+          if (m.config() != null) {
+            ConfigFile copied = ConfigFile.copy(c.fs, c.dir, m.config(), run.fs(), run.writeDir());
+            exported = exported.withConfig(copied);
+          }
+          return exported;
         });
     cs.commandLine().getOut().printf(Locale.ROOT,
         "exported %d tensors into %d %s files, %s, to %s in %.1f s (copying %.2f s, %.1f MiB/s); every file's "

@@ -3,6 +3,7 @@ package dev.shardinit.cli;
 import dev.shardinit.commit.OutputDir;
 import dev.shardinit.commit.OutputException;
 import dev.shardinit.commit.Run;
+import dev.shardinit.format.ConfigFile;
 import dev.shardinit.format.FileFormat;
 import dev.shardinit.format.Manifest;
 import dev.shardinit.format.safetensors.SafetensorsLayout;
@@ -80,8 +81,10 @@ final class Generate implements Callable<Integer> {
           if (layout != null) {
             run.prepare(layout);
           }
-          return g.run(plan, spec.seed(), format, layout, run.writeDir(), run.shortId(),
+          Manifest m = g.run(plan, spec.seed(), format, layout, run.writeDir(), run.shortId(),
               partitions == null ? 0 : partitions, onStart);
+          return spec.config() == null ? m
+              : m.withConfig(ConfigFile.write(run.fs(), run.writeDir(), spec.config()));
         });
     double secs = times.seconds();
     double gen = times.jobSeconds();

@@ -7,6 +7,7 @@ import dev.shardinit.format.safetensors.SafetensorsLayout;
 import dev.shardinit.rng.Stream;
 import dev.shardinit.init.Dtype;
 import dev.shardinit.init.Initializer;
+import dev.shardinit.model.Models;
 import dev.shardinit.plan.Dirs;
 import dev.shardinit.plan.Plan;
 import dev.shardinit.spec.JobSpec;
@@ -21,14 +22,15 @@ import picocli.CommandLine.Parameters;
 
 /** What generate and plan share: the job spec, its overrides and the shard size. */
 final class JobOptions {
-  @Parameters(index = "0", paramLabel = "JOB", description = "The job spec (YAML or JSON; see docs/JOBS.md).")
+  @Parameters(index = "0", paramLabel = "JOB", description = "The job spec (YAML or JSON; see docs/JOBS.md), or a "
+      + "model's Hugging Face config.json (docs/MODELS.md).")
   String job;
 
   @Option(names = "--format", paramLabel = "parquet|arrow|safetensors",
       description = "Output file format (default: the job's, else parquet).")
   String format;
 
-  @Option(names = "--seed", paramLabel = "N", description = "Override the job's seed.")
+  @Option(names = "--seed", paramLabel = "N", description = "Override the job's seed (a model config's is 0).")
   Long seed;
 
   @Option(names = "--dtype", paramLabel = "D", description = "Override the default dtype: float32, float64, bfloat16, float16.")
@@ -48,7 +50,8 @@ final class JobOptions {
 
   /** The spec with overrides applied; every tensor resolved and checked. */
   JobSpec spec() {
-    JobSpec s = JobSpec.load(Path.of(job));
+    Path p = Path.of(job);
+    JobSpec s = Models.isConfig(p) ? Models.spec(p, seed == null ? 0L : seed) : JobSpec.load(p);
     if (seed != null) {
       s = s.withSeed(seed);
     }

@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
 /** The shardinit command line: generate, plan, verify, inspect, gain. */
 @Command(name = "shardinit", mixinStandardHelpOptions = true, version = "shardinit 0.1.0",
     description = "Generates torch.nn.init-compatible initial weights, sharded and layout-invariant, on Spark.",
-    subcommands = {Generate.class, PlanCommand.class, Verify.class, Inspect.class, Export.class, GainCommand.class,
+    subcommands = {Generate.class, PlanCommand.class, Verify.class, Inspect.class, Export.class, SpecCommand.class, GainCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   /** Exit code for bad input (spec, arguments, an output that cannot be used): nothing was written. */

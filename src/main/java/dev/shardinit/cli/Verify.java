@@ -96,8 +96,15 @@ final class Verify implements Callable<Integer> {
     for (Map.Entry<String, Long> e : sizes.entrySet()) {
       if (!c.read.paths().contains(e.getKey()) && !packedNames.contains(e.getKey())
           && !e.getKey().equals(Manifest.FILE)
+          && !(m.config() != null && e.getKey().equals(m.config().path()))
           && !e.getKey().equals(Claim.FILE)) {
         problems.add("extra file " + e.getKey() + ": not in " + Manifest.FILE);
+      }
+    }
+    if (m.config() != null) {
+      String problem = m.config().check(c.fs, c.dir);
+      if (problem != null) {
+        problems.add(problem);
       }
     }
     if (sizes.containsKey(Claim.FILE)) {

@@ -1,5 +1,6 @@
 package dev.shardinit.commit;
 
+import dev.shardinit.format.ConfigFile;
 import dev.shardinit.format.Manifest;
 import dev.shardinit.format.ManifestJson;
 import dev.shardinit.format.ManifestReader;
@@ -53,7 +54,11 @@ final class Survey {
     Path manifest = new Path(dir, Manifest.FILE);
     if (fs.exists(manifest)) {
       try {
-        listed = ManifestReader.load(fs, dir).paths();
+        ManifestJson.Read read = ManifestReader.load(fs, dir);
+        listed = new java.util.HashSet<>(read.paths());
+        if (read.manifest().config() != null) {
+          listed.add(read.manifest().config().path());
+        }
         s.manifestOurs = true;
       } catch (ManifestJson.ManifestException e) {
         s.manifestOurs = false;
@@ -77,6 +82,7 @@ final class Survey {
         boolean ours = name.equals(Manifest.FILE) ? Boolean.TRUE.equals(s.manifestOurs)
             : TEMP.matcher(name).matches() || DEAD_CLAIM.matcher(name).matches() || name.equals(Staging.MARKER)
             // a packed file is ours when our manifest lists it, or a run (maybe dead) claims the directory
+            || name.equals(ConfigFile.FILE) && (listed.contains(name) || claimed)
             || PACKED.matcher(name).matches() && (listed.contains(name) || claimed
                 || Boolean.TRUE.equals(s.manifestOurs) && name.endsWith(".json"));
         if (!ours) {

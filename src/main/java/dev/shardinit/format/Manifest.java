@@ -6,12 +6,12 @@ import java.util.List;
 
 /**
  * A checkpoint's manifest.json, typed (docs/FORMAT.md): the versions, the seed, the file format, the row cap,
- * for a packed format (safetensors) the maximum bytes of values a file holds (else null), and every tensor with
- * its files. {@link ManifestJson} is its only reader and writer; the names of the files a
+ * for a packed format (safetensors) the maximum bytes of values a file holds (else null), every tensor with
+ * its files, and the model's config.json when the job came from one (else null). {@link ManifestJson} is its only reader and writer; the names of the files a
  * checkpoint holds are here.
  */
 public record Manifest(int formatVersion, String specVersion, long seed, FileFormat fileFormat, long pieceCap,
-    Long maxFileBytes, List<TensorEntry> tensors) {
+    Long maxFileBytes, List<TensorEntry> tensors, ConfigFile config) {
   /** The manifest file's name in the output directory. Its presence means the checkpoint is complete. */
   public static final String FILE = "manifest.json";
   /** The value of the manifest's {@code format} field. */
@@ -36,7 +36,12 @@ public record Manifest(int formatVersion, String specVersion, long seed, FileFor
   /** A manifest of the versions this code writes, of a packed format's files of at most {@code maxFileBytes}. */
   public static Manifest of(long seed, FileFormat fileFormat, Long maxFileBytes, List<TensorEntry> tensors) {
     return new Manifest(FORMAT_VERSION, Stream.SPEC_VERSION, seed, fileFormat, Layout.PIECE_CAP, maxFileBytes,
-        tensors);
+        tensors, null);
+  }
+
+  /** This manifest listing the model's config.json. */
+  public Manifest withConfig(ConfigFile c) {
+    return new Manifest(formatVersion, specVersion, seed, fileFormat, pieceCap, maxFileBytes, tensors, c);
   }
 
   /** The number of data files: file entries, or for a packed format the distinct files they are regions of. */

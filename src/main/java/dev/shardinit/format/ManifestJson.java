@@ -38,6 +38,7 @@ public final class ManifestJson {
   static final String FILE_FORMAT = "file_format";
   static final String PIECE_CAP = "piece_cap";
   static final String TENSORS = "tensors";
+  static final String CONFIG = "config";
   static final String NAME = "name";
   static final String SHAPE = "shape";
   static final String DTYPE = "dtype";
@@ -118,6 +119,13 @@ public final class ManifestJson {
       g.writeNumberField(PIECE_CAP, m.pieceCap());
       if (m.maxFileBytes() != null) {
         g.writeNumberField(MAX_SHARD_SIZE, m.maxFileBytes());
+      }
+      if (m.config() != null) {
+        g.writeObjectFieldStart(CONFIG);
+        g.writeStringField(PATH, m.config().path());
+        g.writeNumberField(BYTES, m.config().bytes());
+        g.writeStringField(CRC32C, hex(m.config().crc32c()));
+        g.writeEndObject();
       }
       g.writeArrayFieldStart(TENSORS);
       for (TensorEntry t : m.tensors()) {

@@ -162,7 +162,24 @@ public final class ManifestReader {
       maxFileBytes = max.asLong();
     }
     return new Read(new Manifest(fv.asInt(), sv.asText(), seed.asLong(), format, cap.asLong(), maxFileBytes,
-        entries), problems, paths);
+        entries, config(fields.get(ManifestJson.CONFIG))), problems, paths);
+  }
+
+  /** The config.json record, or null when the manifest has none. */
+  private static ConfigFile config(JsonNode c) throws ManifestException {
+    if (c == null) {
+      return null;
+    }
+    JsonNode path = c.get(ManifestJson.PATH);
+    JsonNode bytes = c.get(ManifestJson.BYTES);
+    JsonNode crc = c.get(ManifestJson.CRC32C);
+    if (!c.isObject() || path == null || !ConfigFile.FILE.equals(path.asText()) || bytes == null
+        || !bytes.canConvertToLong() || bytes.asLong() < 0 || crc == null || !crc.isTextual()
+        || !crc.asText().matches("[0-9a-f]{8}")) {
+      throw new ManifestException(ManifestJson.CONFIG + ": must be {\"path\": \"" + ConfigFile.FILE
+          + "\", \"bytes\": n, \"crc32c\": \"8 hex digits\"}, got " + show(c));
+    }
+    return new ConfigFile(ConfigFile.FILE, bytes.asLong(), Integer.parseUnsignedInt(crc.asText(), 16));
   }
 
   /** Whether the file format read so far (the writer puts it before the tensors) packs tensors into files. */

@@ -89,6 +89,6 @@ public final class Exporter {
           e.std(), e.bound(), e.numel(), e.crc32c(), null, files));
     }
     return new Manifest(Manifest.FORMAT_VERSION, m.specVersion(), m.seed(), FileFormat.SAFETENSORS, m.pieceCap(),
-        maxFileBytes, tensors);
+        maxFileBytes, tensors, m.config());
   }
 }

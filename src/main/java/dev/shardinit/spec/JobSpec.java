@@ -1,5 +1,7 @@
 package dev.shardinit.spec;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.shardinit.format.FileFormat;
 import dev.shardinit.init.Dtype;
 import java.io.IOException;
@@ -14,8 +16,9 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A job spec: the seed, the default dtype, the output format and the tensors of a model, read from YAML or
- * JSON (docs/JOBS.md). Parsing validates everything and resolves every tensor's initializer once, so a bad
+ * A job spec: the seed, the default dtype, the output format, the tensors of a model and, for a model built from
+ * its Hugging Face config, that config (written beside the tensors as config.json), read from YAML or JSON
+ * (docs/JOBS.md). Parsing validates everything and resolves every tensor's initializer once, so a bad
  * spec fails before any output is written. Immutable; the {@code with*} methods return new specs.
  */
 public final class JobSpec {
@@ -24,16 +27,19 @@ public final class JobSpec {
   private final Dtype dtype;
   private final FileFormat format;
   private final List<TensorSpec> tensors;
+  private final ObjectNode config;
   private final List<String> warnings;
   private final long parameterCount;
   private final long byteCount;
 
-  JobSpec(String file, long seed, Dtype dtype, FileFormat format, List<TensorSpec> tensors, List<String> warnings) {
+  JobSpec(String file, long seed, Dtype dtype, FileFormat format, List<TensorSpec> tensors, ObjectNode config,
+      List<String> warnings) {
     this.file = file;
     this.seed = seed;
     this.dtype = dtype;
     this.format = format;
     this.tensors = Collections.unmodifiableList(List.copyOf(tensors));
+    this.config = config == null ? null : config.deepCopy();
     this.warnings = List.copyOf(warnings);
     long n = 0;
     long b = 0;
@@ -59,6 +65,14 @@ public final class JobSpec {
   public static JobSpec parse(String text, String fileName) {
     Objects.requireNonNull(text, "text");
     return SpecParser.parse(SpecReader.readTree(text, fileName), fileName);
+  }
+
+  /**
+   * Validates and builds a job spec from its tree, as {@link #parse} does from text: for front ends that make the
+   * tree (a model's config). {@code fileName} prefixes the error lines.
+   */
+  public static JobSpec fromTree(JsonNode tree, String fileName) {
+    return SpecParser.parse(Objects.requireNonNull(tree, "tree"), fileName);
   }
 
   /**
@@ -127,6 +141,14 @@ public final class JobSpec {
     return byteCount;
   }
 
+  /**
+   * The model's Hugging Face config, when the job was made from one (the spec's {@code config}), else null: what
+   * a checkpoint needs beside its tensors for transformers' {@code from_pretrained}. A copy.
+   */
+  public ObjectNode config() {
+    return config == null ? null : config.deepCopy();
+  }
+
   /** Warnings torch would give for an initializer (one per file entry), as {@code <tensor>: init: <text>}. */
   public List<String> warnings() {
     return warnings;
@@ -137,7 +159,8 @@ public final class JobSpec {
     if (newSeed == seed) {
       return this;
     }
-    return new JobSpec(file, newSeed, dtype, format, Expansion.reresolve(file, tensors, dtype, newSeed), warnings);
+    return new JobSpec(file, newSeed, dtype, format, Expansion.reresolve(file, tensors, dtype, newSeed), config,
+        warnings);
   }
 
   /**
@@ -152,12 +175,14 @@ public final class JobSpec {
     if (newDtype == dtype) {
       return this;
     }
-    return new JobSpec(file, seed, newDtype, format, Expansion.reresolve(file, tensors, newDtype, seed), warnings);
+    return new JobSpec(file, seed, newDtype, format, Expansion.reresolve(file, tensors, newDtype, seed), config,
+        warnings);
   }
 
   /** The same job with another output file format. */
   public JobSpec withFormat(FileFormat newFormat) {
-    return new JobSpec(file, seed, dtype, java.util.Objects.requireNonNull(newFormat, "format"), tensors, warnings);
+    return new JobSpec(file, seed, dtype, Objects.requireNonNull(newFormat, "format"), tensors, config,
+        warnings);
   }
 
   @Override

@@ -1,6 +1,7 @@
 package dev.shardinit.spec;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.shardinit.format.FileFormat;
 import dev.shardinit.init.ByName;
 import dev.shardinit.init.Dtype;
@@ -21,7 +22,7 @@ final class SpecParser {
   /** The most tensors a spec may expand to. */
   static final int MAX_TENSORS = 1_000_000;
 
-  private static final List<String> TOP_KEYS = List.of("seed", "dtype", "format", "tensors");
+  private static final List<String> TOP_KEYS = List.of("seed", "dtype", "format", "config", "tensors");
   private static final List<String> TENSOR_KEYS = List.of("name", "shape", "dtype", "init", "args", "padding_idx");
   private static final List<String> REPEAT_KEYS = List.of("repeat", "tensors");
   private static final Pattern IDENT = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
@@ -47,7 +48,7 @@ final class SpecParser {
     }
     if (!root.isObject()) {
       throw new SpecException(file, List.of(
-          "the job spec must be a mapping with keys seed, dtype, format, tensors; got " + show(root)));
+          "the job spec must be a mapping with keys seed, dtype, format, config, tensors; got " + show(root)));
     }
     unknownKeys(root, TOP_KEYS, "", "");
 
@@ -83,6 +84,14 @@ final class SpecParser {
       }
     }
 
+    ObjectNode config = null;
+    JsonNode c = root.get("config");
+    if (c != null && !c.isObject()) {
+      error("config: must be a mapping (a model's Hugging Face config), got " + show(c));
+    } else if (c != null) {
+      config = (ObjectNode) c;
+    }
+
     List<Template.Entry> entries = List.of();
     JsonNode t = root.get("tensors");
     if (t == null) {
@@ -112,7 +121,7 @@ final class SpecParser {
     if (errors.any()) {
       throw errors.failure();
     }
-    return new JobSpec(file, seed, dtype, format, tensors, expansion.warnings());
+    return new JobSpec(file, seed, dtype, format, tensors, config, expansion.warnings());
   }
 
   private void error(String e) {

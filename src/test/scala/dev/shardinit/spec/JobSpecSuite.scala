@@ -46,7 +46,8 @@ class JobSpecSuite extends AnyFunSuite {
   // ------------------------------------------------------------------------------------------- examples
 
   test("every example in jobs/ parses, with its tensor and parameter counts") {
-    val files = Files.list(Path.of("jobs")).iterator.asScala.map(_.getFileName.toString).toSet
+    val files = Files.list(Path.of("jobs")).iterator.asScala.filter(Files.isRegularFile(_))
+      .map(_.getFileName.toString).toSet
     assert(files == examples.map(_._1).toSet, "jobs/ and this suite list different examples")
     for ((f, count, params) <- examples) {
       val s = load(f)
@@ -292,7 +293,7 @@ class JobSpecSuite extends AnyFunSuite {
 
   test("rejects an unknown top-level key") {
     assert(errors("seed: 1\nsed: 2\ntensors: [{name: w, shape: [2], init: ones_}]\n") ==
-      Seq("unknown key 'sed'; allowed: seed, dtype, format, tensors"))
+      Seq("unknown key 'sed'; allowed: seed, dtype, format, config, tensors"))
   }
 
   test("rejects an unknown tensor key") {
@@ -429,7 +430,7 @@ class JobSpecSuite extends AnyFunSuite {
     assert(errors("seed: 1\ntensors: {name: w}\n") == Seq("tensors: must be a list of tensors, got {\"name\":\"w\"}"))
     assert(errors("seed: 1\ntensors: [w]\n") == Seq("tensors[0]: must be a mapping (a tensor, or a repeat block), got \"w\""))
     assert(errors("# nothing\n") == Seq("the job spec is empty; it needs at least 'seed' and 'tensors'"))
-    assert(errors("[1, 2]\n") == Seq("the job spec must be a mapping with keys seed, dtype, format, tensors; got [1,2]"))
+    assert(errors("[1, 2]\n") == Seq("the job spec must be a mapping with keys seed, dtype, format, config, tensors; got [1,2]"))
   }
 
   test("rejects sparse_ on a 3-D tensor") {

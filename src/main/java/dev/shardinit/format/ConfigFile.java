@@ -1,0 +1,89 @@
+package dev.shardinit.format;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.zip.CRC32C;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * The model's Hugging Face config in a checkpoint: config.json beside the tensors, which transformers'
+ * {@code from_pretrained} reads. The manifest lists it with its size and CRC-32C ({@link Manifest#config}), so
+ * it is part of what the manifest commits and what verify checks.
+ */
+public record ConfigFile(String path, long bytes, int crc32c) {
+  /** Its name in the checkpoint. */
+  public static final String FILE = "config.json";
+
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  /** The file's bytes for {@code config}: indented JSON and a newline, as save_pretrained writes it. */
+  public static byte[] bytes(JsonNode config) {
+    try {
+      return (JSON.writeValueAsString(config) + "\n").getBytes(StandardCharsets.UTF_8);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e); // a tree always serialises
+    }
+  }
+
+  /** Writes {@code config} as config.json into {@code dir} and returns its manifest record. */
+  public static ConfigFile write(FileSystem fs, Path dir, JsonNode config) throws IOException {
+    byte[] b = bytes(config);
+    try (OutputStream out = fs.create(new Path(dir, FILE), true)) {
+      out.write(b);
+    }
+    return of(b);
+  }
+
+  /**
+   * Copies the config.json {@code from} lists in {@code fromDir} to {@code toDir}, checked against its record.
+   *
+   * @throws IOException when it cannot be read or written, or is not as recorded
+   */
+  public static ConfigFile copy(FileSystem fromFs, Path fromDir, ConfigFile from, FileSystem toFs, Path toDir)
+      throws IOException {
+    String problem = from.check(fromFs, fromDir);
+    if (problem != null) {
+      throw new IOException(problem);
+    }
+    byte[] b;
+    try (InputStream in = fromFs.open(new Path(fromDir, from.path))) {
+      b = in.readAllBytes();
+    }
+    try (OutputStream out = toFs.create(new Path(toDir, FILE), true)) {
+      out.write(b);
+    }
+    return of(b);
+  }
+
+  static ConfigFile of(byte[] b) {
+    CRC32C c = new CRC32C();
+    c.update(b);
+    return new ConfigFile(FILE, b.length, (int) c.getValue());
+  }
+
+  /** What is wrong with config.json in {@code dir} against this record, or null when it is as recorded. */
+  public String check(FileSystem fs, Path dir) throws IOException {
+    Path p = new Path(dir, path);
+    if (!fs.exists(p)) {
+      return path + ": missing (the manifest lists it)";
+    }
+    byte[] b;
+    try (InputStream in = fs.open(p)) {
+      b = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, bytes + 1));
+    }
+    ConfigFile got = of(b);
+    if (got.bytes != bytes || got.crc32c != crc32c) {
+      return path + ": " + (got.bytes != bytes ? (b.length > bytes ? "more than " : "") + got.bytes + " bytes"
+          : "CRC-32C " + ManifestJson.hex(got.crc32c)) + ", but the manifest records "
+          + (got.bytes != bytes ? bytes + " bytes" : ManifestJson.hex(crc32c));
+    }
+    return null;
+  }
+}
