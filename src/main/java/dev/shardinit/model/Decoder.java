@@ -88,12 +88,15 @@ final class Decoder implements Family {
         : bias == Bias.QKV;
     boolean outBias = bias == Bias.QKV ? false : attnBias;
     boolean mlpBias = bias == Bias.ATTENTION_AND_MLP && c.bool(false, "mlp_bias");
+    if (!c.ok()) {
+      return; // the checks below would be about placeholder values
+    }
     if ((checksHiddenByHeads || headDimDefault == 0 && !headDimGiven) && hidden % heads != 0) {
       c.error("hidden_size: The hidden size (" + hidden + ") is not a multiple of the number of attention heads ("
           + heads + ").");
     }
     Heads.checkKv(c, heads, kvHeads);
-    if (headDim > 4 && headDim % 2 != 0) {
+    if (c.ok() && headDim > 4 && headDim % 2 != 0) {
       c.error("head_dim: RoPE requires an even rotary dimension, but got head_dim=" + headDim);
     }
     if (!c.ok()) {

@@ -34,6 +34,9 @@ final class Gpt2 implements Family {
     double residual = conv / Math.sqrt(2 * layers);
     boolean tie = c.bool(true, "tie_word_embeddings");
     boolean cross = c.bool(false, "add_cross_attention");
+    if (!c.ok()) {
+      return; // the checks below would be about placeholder values
+    }
     if (hidden % heads != 0) {
       c.error("n_head: `embed_dim` must be divisible by num_heads (got `embed_dim`: " + hidden + " and `num_heads`: "
           + heads + ").");
