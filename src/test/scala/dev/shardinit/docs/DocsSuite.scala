@@ -54,6 +54,7 @@ class DocsSuite extends SparkSuiteBase {
 
   private def localize(text: String): String =
     text.replace("/tmp/gpt2-init", snippets.resolve("gpt2-init").toString)
+      .replace("/tmp/gpt2-hf", snippets.resolve("gpt2-hf").toString)
       .replace("/tmp/gpt2-arrow", snippets.resolve("gpt2-arrow").toString)
       .replace("/tmp/gpt2-safetensors", snippets.resolve("gpt2-safetensors").toString)
       .replace("/tmp/gpt2-sharded", snippets.resolve("gpt2-sharded").toString)
