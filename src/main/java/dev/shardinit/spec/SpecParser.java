@@ -11,7 +11,6 @@ import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
  * Validates a job spec's tree ({@link SpecReader}) by hand: every key known, every value of the right type,
@@ -25,7 +24,6 @@ final class SpecParser {
   private static final List<String> TOP_KEYS = List.of("seed", "dtype", "format", "config", "tensors");
   private static final List<String> TENSOR_KEYS = List.of("name", "shape", "dtype", "init", "args", "padding_idx");
   private static final List<String> REPEAT_KEYS = List.of("repeat", "tensors");
-  private static final Pattern IDENT = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
   private final String file;
   private final Errors errors;
   private int templates;
@@ -199,7 +197,7 @@ final class SpecParser {
     } else {
       String var = spec.fieldNames().next();
       JsonNode v = spec.get(var);
-      if (!IDENT.matcher(var).matches()) {
+      if (!Placeholders.IDENT.matcher(var).matches()) {
         error(rp + ": variable name '" + var + "' must be an identifier (letters, digits and _, not starting "
             + "with a digit)");
       } else if (bound.contains(var)) {
@@ -260,7 +258,7 @@ final class SpecParser {
       error(p + ": name: must not be empty");
     } else {
       t.rawName = n.asText();
-      t.nameParts = placeholders(t, bound);
+      t.nameParts = Placeholders.split(t.rawName, t.label(), bound, errors);
     }
     String label = t.label();
     unknownKeys(node, TENSOR_KEYS, label, "");
@@ -313,50 +311,6 @@ final class SpecParser {
     }
     t.ok = errors.count() == before;
     return t;
-  }
-
-  private List<Object> placeholders(Template.Tmpl t, List<String> bound) {
-    String name = t.rawName;
-    List<Object> parts = new ArrayList<>();
-    StringBuilder lit = new StringBuilder();
-    for (int i = 0; i < name.length(); i++) {
-      char c = name.charAt(i);
-      if (c == '}') {
-        error(t.label() + ": name: '}' without a matching '{'");
-        return null;
-      }
-      if (c != '{') {
-        lit.append(c);
-        continue;
-      }
-      int j = name.indexOf('}', i);
-      if (j < 0) {
-        error(t.label() + ": name: '{' without a matching '}'");
-        return null;
-      }
-      String var = name.substring(i + 1, j);
-      if (!IDENT.matcher(var).matches()) {
-        error(t.label() + ": name: '{" + var + "}' is not a placeholder; write {variable} with the variable of "
-            + "an enclosing repeat");
-        return null;
-      }
-      if (!bound.contains(var)) {
-        error(t.label() + ": name: unknown placeholder '{" + var + "}'"
-            + (bound.isEmpty() ? "; the tensor is not inside a repeat block"
-                : "; the enclosing repeats bind " + String.join(", ", bound)));
-        return null;
-      }
-      if (lit.length() > 0) {
-        parts.add(lit.toString());
-        lit.setLength(0);
-      }
-      parts.add(new Template.Var(var));
-      i = j;
-    }
-    if (lit.length() > 0) {
-      parts.add(lit.toString());
-    }
-    return parts;
   }
 
   private long[] shape(JsonNode s, String label) {
