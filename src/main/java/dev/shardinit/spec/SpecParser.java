@@ -14,7 +14,8 @@ import java.util.Map;
 
 /**
  * Validates a job spec's tree ({@link SpecReader}) by hand: every key known, every value of the right type,
- * placeholders bound; then has the entries expanded and resolved ({@link Expansion}). All errors are collected
+ * placeholders bound, module entries rewritten into the tensor entries they stand for ({@link ModuleEntry}); then
+ * has the entries expanded and resolved ({@link Expansion}). All errors are collected
  * ({@link Errors}), one line each.
  */
 final class SpecParser {
@@ -175,9 +176,13 @@ final class SpecParser {
       JsonNode e = list.get(i);
       String p = path + "[" + i + "]";
       if (!e.isObject()) {
-        error(p + ": must be a mapping (a tensor, or a repeat block), got " + show(e));
+        error(p + ": must be a mapping (a tensor, a module or a repeat block), got " + show(e));
       } else if (e.has("repeat")) {
         out.add(repeat(e, p, bound));
+      } else if (e.has("module")) {
+        for (JsonNode t : ModuleEntry.rewrite(e, p, bound, errors)) {
+          out.add(tensor(t, p, bound));
+        }
       } else {
         out.add(tensor(e, p, bound));
       }
