@@ -150,6 +150,15 @@ class ModulesSuite extends AnyFunSuite {
     val out = ModuleEntry.rewrite(tree, "tensors[0]", java.util.List.of(), errs).asScala
     assert(!errs.any())
     assert(out.map(_.toString) == Seq("""{"name":"e.weight","shape":[10,4],"init":"normal_","padding_idx":7}"""))
+    for ((pad, row) <- Seq(0 -> 0L, 9 -> 9L, -1 -> 9L, -10 -> 0L)) {
+      val t = byName(s"{module: nn.Embedding, name: e, args: {num_embeddings: 10, embedding_dim: 4, padding_idx: $pad}}")(
+        "e.weight")
+      assert(t.paddingIdx == row && t.initializer.paddingIdx.getAsLong == row, pad)
+      val v = dev.shardinit.TestSupport.values(t.initializer).grouped(4).toSeq
+      assert(v.zipWithIndex.forall { case (r, i) => r.forall(_ == 0.0) == (i == row) }, pad)
+    }
+    assert(byName("{module: nn.Embedding, name: e, args: {num_embeddings: 10, embedding_dim: 4}}")("e.weight")
+      .paddingIdx == null)
   }
 
   // ----------------------------------------------------------------------------------- the norms
