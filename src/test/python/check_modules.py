@@ -23,7 +23,8 @@ recorded, so that the law torch finally gave each tensor is known exactly. Then,
     Bonferroni-corrected level (alpha over the number of tests; asymptotic p-value); and, for tensors of at
     least POWER_N elements, the same test must reject torch's values scaled by 1.1 (the test has the power
     to see a bound 10 % off);
-  - nn.Embedding: the padding row is exactly zero in both, and other rows are not.
+  - nn.Embedding: the padding row is exactly zero in both, and other rows are not;
+  - shardinit's tensors, as a plain dict, load into a fresh module with strict=True.
 Prints one JSON line of counts; exits 1 naming the first problem.
 """
 import functools
@@ -183,6 +184,20 @@ def build(config, seed):
     return module, rec
 
 
+def load_strictly(config, mine, names, expected_dir):
+    """shardinit's tensors, as a plain dict (no version metadata, as from safetensors), load into a fresh module
+    with strict=True; BatchNorm puts in num_batches_tracked = 0 itself."""
+    state = {n: torch.from_numpy(ours(expected_dir, t)).to(TORCH_DTYPES[t["dtype"]]) for t, n in zip(mine, names)}
+    module = getattr(torch.nn, config["module"][len("nn."):])(**config["args"], dtype=TORCH_DTYPES[config["dtype"]])
+    module.load_state_dict(state, strict=True)
+    for n, v in module.state_dict().items():
+        if n == "num_batches_tracked":
+            if v.item() != 0:
+                fail("%s: num_batches_tracked %s after loading" % (config["module"], v))
+        elif not torch.equal(v, state[n]):
+            fail("%s: %s is not what was loaded" % (config["module"], n))
+
+
 def main(expected_dir):
     spec = json.load(open(os.path.join(expected_dir, "expected.json")))
     configs, tensors, alpha = spec["configs"], spec["tensors"], spec["alpha"]
@@ -253,6 +268,7 @@ def main(expected_dir):
                         fail("%s: KS test cannot tell torch's values scaled by 1.1 (p = %.3g)" % (what, q))
                     counts["power"] += 1
             counts["tensors"] += 1
+        load_strictly(config, mine, names, expected_dir)
         counts["configs"] += 1
     if counts["tensors"] != len(tensors):
         fail("checked %d tensors of %d" % (counts["tensors"], len(tensors)))

@@ -16,8 +16,9 @@ import scala.jdk.CollectionConverters._
  * configuration below, torch's state_dict has the expansion's names, order, shapes and dtypes (but for
  * BatchNorm's num_batches_tracked), torch's reset gives every tensor the law shardinit resolved with exactly
  * equal parameters, constants are equal element for element, and random values pass a two-sample
- * Kolmogorov-Smirnov test against torch's at alpha 0.01 overall (Bonferroni); Embedding padding rows are zero.
- * The values come from the core library, as a job would write them; no Spark.
+ * Kolmogorov-Smirnov test against torch's at alpha 0.01 overall (Bonferroni); Embedding padding rows are zero;
+ * the tensors load into the torch module with strict=True. The values come from the core library, as a job
+ * would write them; no Spark.
  */
 class TorchModulesSuite extends AnyFunSuite {
   private val python = new File(".venv/bin/python")
