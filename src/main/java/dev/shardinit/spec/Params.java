@@ -31,13 +31,38 @@ final class Params {
     }
   }
 
+  /** Thrown when a module would give more tensors than the job has room for. */
+  static final class TooMany extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    TooMany() {
+      super(null, null, false, false);
+    }
+  }
+
   private final List<Param> list = new ArrayList<>();
+  private final int room;
+
+  /** At most {@code room} tensors: one more throws {@link TooMany} before it is made. */
+  Params(int room) {
+    this.room = room;
+  }
+
+  /** Throws {@link TooMany} unless {@code groups} groups of {@code each} more tensors fit (checked before making them). */
+  void reserve(long groups, int each) {
+    if (groups > (room - list.size()) / each) {
+      throw new TooMany();
+    }
+  }
 
   List<Param> list() {
     return list;
   }
 
   private Param add(String suffix, long[] shape, String init, Map<String, Double> args) {
+    if (list.size() >= room) {
+      throw new TooMany();
+    }
     long n = 1;
     for (long d : shape) {
       n = Math.multiplyExact(n, d); // the element count must fit, as in a tensor entry

@@ -38,12 +38,7 @@ final class RecurrentModules {
       return;
     }
     int directions = bidirectional ? 2 : 1;
-    int perLayer = (bias ? 4 : 2) + (proj > 0 ? 1 : 0);
-    if (layers > SpecParser.MAX_TENSORS / (directions * perLayer)) {
-      a.fail("num_layers", a.module() + " with num_layers " + layers + " has more than " + SpecParser.MAX_TENSORS
-          + " parameters; a job holds at most " + SpecParser.MAX_TENSORS + " tensors");
-      return;
-    }
+    p.reserve(layers, directions * ((bias ? 4 : 2) + (proj > 0 ? 1 : 0)));
     long gate = Math.multiplyExact(gates, hidden);
     long real = proj > 0 ? proj : hidden;
     double stdv = 1.0 / Math.sqrt((double) hidden);

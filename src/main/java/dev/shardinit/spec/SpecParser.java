@@ -14,7 +14,7 @@ import java.util.Map;
 
 /**
  * Validates a job spec's tree ({@link SpecReader}) by hand: every key known, every value of the right type,
- * placeholders bound, module entries rewritten into the tensor entries they stand for ({@link ModuleEntry}); then
+ * placeholders bound, module entries rewritten into the tensor entries they stand for ({@link ModuleEntries}); then
  * has the entries expanded and resolved ({@link Expansion}). All errors are collected
  * ({@link Errors}), one line each.
  */
@@ -28,10 +28,12 @@ final class SpecParser {
   private final String file;
   private final Errors errors;
   private int templates;
+  private final ModuleEntries modules;
 
   private SpecParser(String file) {
     this.file = file;
     this.errors = new Errors(file);
+    this.modules = new ModuleEntries(errors);
   }
 
   // ------------------------------------------------------------------------------------------- validation
@@ -180,7 +182,7 @@ final class SpecParser {
       } else if (e.has("repeat")) {
         out.add(repeat(e, p, bound));
       } else if (e.has("module")) {
-        for (JsonNode t : ModuleEntry.rewrite(e, p, bound, errors)) {
+        for (JsonNode t : modules.rewrite(e, p, bound)) {
           out.add(tensor(t, p, bound));
         }
       } else {

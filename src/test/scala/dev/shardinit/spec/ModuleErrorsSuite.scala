@@ -161,9 +161,21 @@ class ModuleErrorsSuite extends AnyFunSuite {
       "tensors[0] 'm': args: nn.LSTM: the parameters' sizes do not fit in 64 bits")
     assert(error("nn.Linear", "in_features: 4294967296, out_features: 4294967296") ==
       "tensors[0] 'm': args: nn.Linear: the parameters' sizes do not fit in 64 bits")
-    assert(error("nn.RNN", "input_size: 2, hidden_size: 4, num_layers: 250001") ==
-      "tensors[0] 'm': args.num_layers: nn.RNN with num_layers 250001 has more than 1000000 parameters; a job " +
-        "holds at most 1000000 tensors")
+    assert(error("nn.RNN", "input_size: 2, hidden_size: 4, num_layers: 1000000000000") ==
+      "tensors[0] 'm': args: nn.RNN: the module entries expand to more than 1000000 tensors; a job holds at most " +
+        "1000000")
+    // the room is what the module entries before it left: 8 tensors fit in 8, not in 7, and none is made beyond it
+    val lstm = new com.fasterxml.jackson.dataformat.yaml.YAMLMapper().readTree("{module: nn.LSTM, name: l, args: " +
+      "{input_size: 2, hidden_size: 4, bidirectional: true}}")
+    def rewrite(room: Int) = {
+      val errs = new Errors("x")
+      val out = new ModuleEntries(errs, room).rewrite(lstm, "tensors[3]", java.util.List.of())
+      (out.size, if (errs.any()) errs.failure().errors.asScala.toSeq else Seq())
+    }
+    assert(rewrite(8) == (8, Seq()))
+    val (made, lines) = rewrite(7)
+    assert(made == 0 && lines == Seq("tensors[3] 'l': args: nn.LSTM: the module entries expand to more than 1000000 " +
+      "tensors; a job holds at most 1000000"))
   }
 
   test("the entry's own problems: keys, name, placeholders, dtype; reported once for the entry as written") {

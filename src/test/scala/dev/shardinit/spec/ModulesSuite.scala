@@ -147,7 +147,7 @@ class ModulesSuite extends AnyFunSuite {
     val tree = new YAMLMapper().readTree("{module: nn.Embedding, name: e, args: {num_embeddings: 10, " +
       "embedding_dim: 4, padding_idx: -3}}")
     val errs = new Errors("x")
-    val out = ModuleEntry.rewrite(tree, "tensors[0]", java.util.List.of(), errs).asScala
+    val out = new ModuleEntries(errs).rewrite(tree, "tensors[0]", java.util.List.of()).asScala
     assert(!errs.any())
     assert(out.map(_.toString) == Seq("""{"name":"e.weight","shape":[10,4],"init":"normal_","padding_idx":7}"""))
     for ((pad, row) <- Seq(0 -> 0L, 9 -> 9L, -1 -> 9L, -10 -> 0L)) {

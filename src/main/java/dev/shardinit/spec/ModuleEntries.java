@@ -11,19 +11,35 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A module entry of a tensors list, {@code {module, name, args?, dtype?}}, rewritten into the plain tensor entries
- * it stands for ({@code {name, shape, dtype?, init, args?, padding_idx?}}), which the parser then checks and
- * expands as if they had been written out. The entry's own problems (its keys, its name's placeholders, its
- * dtype, the module and its arguments) are reported once, for the entry as written.
+ * The module entries of a spec's tensors lists, {@code {module, name, args?, dtype?}}, each rewritten into the
+ * plain tensor entries it stands for ({@code {name, shape, dtype?, init, args?, padding_idx?}}), which the parser
+ * then checks and expands as if they had been written out. An entry's own problems (its keys, its name's
+ * placeholders, its dtype, the module and its arguments) are reported once, for the entry as written.
  */
-final class ModuleEntry {
+final class ModuleEntries {
   static final List<String> KEYS = List.of("module", "name", "dtype", "args");
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
-  private ModuleEntry() {}
+  private final Errors errors;
+  private int room; // the tensors module entries may still make
 
-  /** The tensor entries {@code node} stands for; none when it has a problem, each added to {@code errors}. */
-  static List<ObjectNode> rewrite(JsonNode node, String path, List<String> bound, Errors errors) {
+  /** The module entries of one spec, which together make at most {@link SpecParser#MAX_TENSORS} tensors. */
+  ModuleEntries(Errors errors) {
+    this(errors, SpecParser.MAX_TENSORS);
+  }
+
+  /** The module entries of one spec, which together make at most {@code room} tensors. */
+  ModuleEntries(Errors errors, int room) {
+    this.errors = errors;
+    this.room = room;
+  }
+
+  /**
+   * The tensor entries {@code node} stands for; none when it has a problem, each added to the errors. A module
+   * that would make more tensors than the entries before it left room for is an error, found before the room is
+   * exceeded; the spec is then too large, and every later module entry is reported the same way.
+   */
+  List<ObjectNode> rewrite(JsonNode node, String path, List<String> bound) {
     int before = errors.count();
     String name = null;
     JsonNode n = node.get("name");
@@ -58,7 +74,7 @@ final class ModuleEntry {
         }
       }
     }
-    Modules.Def def = module(node.get("module"), label, errors);
+    Modules.Def def = module(node.get("module"), label);
     JsonNode args = node.get("args");
     if (args != null && !args.isObject()) {
       errors.add(label + ": args: must be a mapping of argument names to values, got " + SpecParser.show(args));
@@ -68,13 +84,18 @@ final class ModuleEntry {
     if (def == null) {
       return List.of();
     }
-    Params params = new Params();
+    Params params = new Params(room);
     ModuleArgs a = new ModuleArgs(def, args);
     try {
       def.builder.build(a, params);
     } catch (ArithmeticException e) {
       a.fail(null, def.name + ": the parameters' sizes do not fit in 64 bits");
+    } catch (Params.TooMany e) {
+      a.fail(null, def.name + ": the module entries expand to more than " + SpecParser.MAX_TENSORS + " tensors; a "
+          + "job holds at most " + SpecParser.MAX_TENSORS);
+      room = 0;
     }
+    room -= Math.min(room, params.list().size());
     a.checkUnknown();
     for (String problem : a.problems()) {
       errors.add(label + ": " + problem);
@@ -92,7 +113,7 @@ final class ModuleEntry {
     return out;
   }
 
-  private static Modules.Def module(JsonNode m, String label, Errors errors) {
+  private Modules.Def module(JsonNode m, String label) {
     if (!m.isTextual()) {
       errors.add(label + ": module: must be a string, got " + SpecParser.show(m));
       return null;
