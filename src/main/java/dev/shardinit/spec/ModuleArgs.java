@@ -3,6 +3,7 @@ package dev.shardinit.spec;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.math.BigInteger;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 
@@ -22,11 +23,6 @@ final class ModuleArgs {
   ModuleArgs(Modules.Def module, JsonNode args) {
     this.module = module;
     this.args = args;
-  }
-
-  /** The module's torch name: {@code nn.Linear}. */
-  String module() {
-    return module.name;
   }
 
   /** True while no problem was found. */
@@ -90,7 +86,7 @@ final class ModuleArgs {
     String expected = "must be a positive integer or a list of " + n + " positive integers, got " + SpecParser.show(v);
     if (v.isIntegralNumber() && isPositiveLong(v)) {
       long[] k = new long[n];
-      java.util.Arrays.fill(k, v.longValue());
+      Arrays.fill(k, v.longValue());
       return k;
     }
     if (!v.isArray() || v.size() != n) {

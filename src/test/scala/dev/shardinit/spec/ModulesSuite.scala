@@ -79,6 +79,18 @@ class ModulesSuite extends AnyFunSuite {
       dev.shardinit.TestSupport.bytes(ts(3).initializer.fillAll())))
   }
 
+  test("docs/JOBS.md's example expansion is what the code gives, to the last digit") {
+    val doc = java.nio.file.Files.readString(java.nio.file.Path.of("docs/JOBS.md"))
+    val at = doc.indexOf("```text\n- {name: encoder.fc.weight")
+    assert(at > 0, "the example is gone from docs/JOBS.md")
+    val block = doc.substring(at + "```text\n".length, doc.indexOf("```", at + 3))
+    val written = new YAMLMapper().readTree(block).elements().asScala.toSeq.map { t =>
+      (t.get("name").asText, t.get("shape").elements().asScala.map(_.asLong).toSeq, t.get("init").asText,
+        t.get("args").properties().asScala.map(e => e.getKey -> e.getValue.asDouble).toMap)
+    }
+    assert(written == expand("{module: nn.Linear, name: encoder.fc, args: {in_features: 768, out_features: 3072}}"))
+  }
+
   test("a module is named as torch spells it, with or without torch.nn. or nn., in any case") {
     for (m <- Seq("nn.Linear", "torch.nn.Linear", "Linear", "nn.linear", "LINEAR", "' nn.Linear '"))
       assert(names(s"{module: $m, name: l, args: {in_features: 2, out_features: 3}}") == Seq("l.weight", "l.bias"), m)
