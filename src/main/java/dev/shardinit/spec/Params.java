@@ -48,7 +48,7 @@ final class Params {
     this.room = room;
   }
 
-  /** Throws {@link TooMany} unless {@code groups} groups of {@code each} more tensors fit (checked before making them). */
+  /** Throws {@link TooMany} unless {@code groups} groups of {@code each} more tensors fit, before any is made. */
   void reserve(long groups, int each) {
     if (groups > (room - list.size()) / each) {
       throw new TooMany();
