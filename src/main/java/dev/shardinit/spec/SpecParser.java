@@ -11,11 +11,11 @@ import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
  * Validates a job spec's tree ({@link SpecReader}) by hand: every key known, every value of the right type,
- * placeholders bound; then has the entries expanded and resolved ({@link Expansion}). All errors are collected
+ * placeholders bound, module entries rewritten into the tensor entries they stand for ({@link ModuleEntries}); then
+ * has the entries expanded and resolved ({@link Expansion}). All errors are collected
  * ({@link Errors}), one line each.
  */
 final class SpecParser {
@@ -25,14 +25,15 @@ final class SpecParser {
   private static final List<String> TOP_KEYS = List.of("seed", "dtype", "format", "config", "tensors");
   private static final List<String> TENSOR_KEYS = List.of("name", "shape", "dtype", "init", "args", "padding_idx");
   private static final List<String> REPEAT_KEYS = List.of("repeat", "tensors");
-  private static final Pattern IDENT = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
   private final String file;
   private final Errors errors;
   private int templates;
+  private final ModuleEntries modules;
 
   private SpecParser(String file) {
     this.file = file;
     this.errors = new Errors(file);
+    this.modules = new ModuleEntries(errors);
   }
 
   // ------------------------------------------------------------------------------------------- validation
@@ -177,9 +178,13 @@ final class SpecParser {
       JsonNode e = list.get(i);
       String p = path + "[" + i + "]";
       if (!e.isObject()) {
-        error(p + ": must be a mapping (a tensor, or a repeat block), got " + show(e));
+        error(p + ": must be a mapping (a tensor, a module or a repeat block), got " + show(e));
       } else if (e.has("repeat")) {
         out.add(repeat(e, p, bound));
+      } else if (e.has("module")) {
+        for (JsonNode t : modules.rewrite(e, p, bound)) {
+          out.add(tensor(t, p, bound));
+        }
       } else {
         out.add(tensor(e, p, bound));
       }
@@ -199,7 +204,7 @@ final class SpecParser {
     } else {
       String var = spec.fieldNames().next();
       JsonNode v = spec.get(var);
-      if (!IDENT.matcher(var).matches()) {
+      if (!Placeholders.IDENT.matcher(var).matches()) {
         error(rp + ": variable name '" + var + "' must be an identifier (letters, digits and _, not starting "
             + "with a digit)");
       } else if (bound.contains(var)) {
@@ -260,7 +265,7 @@ final class SpecParser {
       error(p + ": name: must not be empty");
     } else {
       t.rawName = n.asText();
-      t.nameParts = placeholders(t, bound);
+      t.nameParts = Placeholders.split(t.rawName, t.label(), bound, errors);
     }
     String label = t.label();
     unknownKeys(node, TENSOR_KEYS, label, "");
@@ -313,50 +318,6 @@ final class SpecParser {
     }
     t.ok = errors.count() == before;
     return t;
-  }
-
-  private List<Object> placeholders(Template.Tmpl t, List<String> bound) {
-    String name = t.rawName;
-    List<Object> parts = new ArrayList<>();
-    StringBuilder lit = new StringBuilder();
-    for (int i = 0; i < name.length(); i++) {
-      char c = name.charAt(i);
-      if (c == '}') {
-        error(t.label() + ": name: '}' without a matching '{'");
-        return null;
-      }
-      if (c != '{') {
-        lit.append(c);
-        continue;
-      }
-      int j = name.indexOf('}', i);
-      if (j < 0) {
-        error(t.label() + ": name: '{' without a matching '}'");
-        return null;
-      }
-      String var = name.substring(i + 1, j);
-      if (!IDENT.matcher(var).matches()) {
-        error(t.label() + ": name: '{" + var + "}' is not a placeholder; write {variable} with the variable of "
-            + "an enclosing repeat");
-        return null;
-      }
-      if (!bound.contains(var)) {
-        error(t.label() + ": name: unknown placeholder '{" + var + "}'"
-            + (bound.isEmpty() ? "; the tensor is not inside a repeat block"
-                : "; the enclosing repeats bind " + String.join(", ", bound)));
-        return null;
-      }
-      if (lit.length() > 0) {
-        parts.add(lit.toString());
-        lit.setLength(0);
-      }
-      parts.add(new Template.Var(var));
-      i = j;
-    }
-    if (lit.length() > 0) {
-      parts.add(lit.toString());
-    }
-    return parts;
   }
 
   private long[] shape(JsonNode s, String label) {

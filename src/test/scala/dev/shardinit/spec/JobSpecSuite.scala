@@ -428,7 +428,7 @@ class JobSpecSuite extends AnyFunSuite {
     assert(errors("seed: 1\n") == Seq("missing field 'tensors'"))
     assert(errors("seed: 1\ntensors: []\n") == Seq("tensors: must not be empty"))
     assert(errors("seed: 1\ntensors: {name: w}\n") == Seq("tensors: must be a list of tensors, got {\"name\":\"w\"}"))
-    assert(errors("seed: 1\ntensors: [w]\n") == Seq("tensors[0]: must be a mapping (a tensor, or a repeat block), got \"w\""))
+    assert(errors("seed: 1\ntensors: [w]\n") == Seq("tensors[0]: must be a mapping (a tensor, a module or a repeat block), got \"w\""))
     assert(errors("# nothing\n") == Seq("the job spec is empty; it needs at least 'seed' and 'tensors'"))
     assert(errors("[1, 2]\n") == Seq("the job spec must be a mapping with keys seed, dtype, format, config, tensors; got [1,2]"))
   }
