@@ -19,7 +19,7 @@ For each checkpoint (its config.json is the one shardinit copied there):
 4. stds: the manifest's std of every normal_ tensor is the one transformers' _init_weights computes, bit for bit
    (T5's x ** -0.5 correctly rounded: Python's comes from the platform's pow, which may be an ulp off).
 
-Prints one JSON line of counts; exits 1 with the failures listed.
+Prints a JSON line of counts per checkpoint, then one of the totals; exits 1 with the failures listed.
 """
 import json
 import math
@@ -217,6 +217,7 @@ def main():
     total = {"models": 0, "tensors": 0, "ks": 0, "exact": 0, "zero_rows": 0, "stds": 0, "upcast": 0, "min_p": 1.0}
     for case in cases:
         c = check(case)
+        print(json.dumps({"model": os.path.basename(case["dir"].rstrip("/")), **c}))
         total["models"] += 1
         for k in ("tensors", "ks", "exact", "zero_rows", "stds", "upcast"):
             total[k] += c.get(k, 0)

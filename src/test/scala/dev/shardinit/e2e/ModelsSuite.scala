@@ -58,7 +58,9 @@ class ModelsSuite extends SparkSuiteBase {
     }
     val f = Files.createTempFile(work, "cases", ".json")
     Files.writeString(f, json.writeValueAsString(cases.asJava))
-    val n = json.readTree(python(f.toString).linesIterator.toSeq.last)
+    val lines = python(f.toString).linesIterator.toSeq
+    lines.filter(_.startsWith("{\"model\"")).foreach(info(_))
+    val n = json.readTree(lines.last)
     assert(n.get("models").asInt == families.size)
     // 12 checkpoints, 376 tensors: 220 drawn (KS against transformers' own draw, p >= 1e-6 each), 156 constants
     // equal, 5 padding rows zero where transformers zeroes them, every drawn tensor's std as transformers computes
