@@ -2,21 +2,30 @@ package dev.shardinit.e2e
 
 import com.fasterxml.jackson.databind.ObjectMapper
 import dev.shardinit.spark.SparkSuiteBase
-import dev.shardinit.testing.Proc
+import dev.shardinit.testing.{Proc, Standalone}
 
 import java.nio.file.{Files, Path, Paths}
 import scala.jdk.CollectionConverters._
 import scala.jdk.OptionConverters._
 
 /**
- * shardinit on a multi-process Spark cluster: `local-cluster[2,1,1024]`, a standalone master and two workers
+ * shardinit on multi-process Spark clusters: `local-cluster[2,1,1024]`, a standalone master and two workers
  * whose executors are JVMs of their own (Spark's own tests run it so: SPARK_TESTING, spark.testing,
- * spark.test.home). An executor is killed with SIGKILL while it writes; the job must finish with a checkpoint
- * byte-identical to a local run's, and no temporary or partial file left.
+ * spark.test.home), and a standalone cluster of separate master and worker JVMs on two host addresses
+ * (testing/Standalone). An executor is killed with SIGKILL while it writes, a worker is lost for good, a task
+ * stalls under speculation, the driver is killed; the job must finish with a checkpoint byte-identical to a local
+ * run's (or, for the driver, leave nothing that looks like one), and no temporary, partial or duplicate file.
  */
 class ClusterSuite extends SparkSuiteBase {
   private val json = new ObjectMapper()
   private val job = "bench/jobs/normal-16k.yaml" // one 16384 x 16384 float32 normal_ tensor: 1 GiB
+
+  /** The Parquet checkpoint of a local run, which every cluster run of the job in Parquet must equal (made once). */
+  private lazy val localParquet: Path = {
+    val local = dir("cluster-local-parquet")
+    assert(cli("generate", job, "--format", "parquet", "--shard-size", "32MiB", "--out", local.toString).code == 0)
+    local
+  }
 
   private def cluster(tmp: Path, args: Seq[String]): Proc =
     Proc.start(tmp, args, Map("spark.master" -> "local-cluster[2,1,1024]", "spark.testing" -> "true",
@@ -33,6 +42,19 @@ class ClusterSuite extends SparkSuiteBase {
       Files.exists(cmd) && new String(Files.readAllBytes(cmd), "UTF-8").contains("CoarseGrainedExecutorBackend")
     }
 
+  /** shardinit on a standalone cluster, as a driver in client mode (what spark-submit runs). */
+  private def onStandalone(c: Standalone, tmp: Path, args: Seq[String], props: Map[String, String] = Map()): Proc =
+    Proc.start(tmp, args, Map("spark.master" -> c.url, "spark.executor.memory" -> "512m",
+      "spark.executor.cores" -> "1", "spark.hadoop.fs.faulty.impl" -> "dev.shardinit.testing.FaultyFs") ++ props)
+
+  private def sameFiles(out: Path, local: Path): Unit = {
+    assert(listFiles(out) == names(out), "stray or missing files")
+    assert(listFiles(out) == listFiles(local))
+    for (f <- listFiles(local)) {
+      assert(java.util.Arrays.equals(Files.readAllBytes(local.resolve(f)), Files.readAllBytes(out.resolve(f))), f)
+    }
+  }
+
   private def names(out: Path): Seq[String] = {
     val m = json.readTree(out.resolve("manifest.json").toFile)
     (m.get("tensors").elements().asScala.flatMap(_.get("files").elements().asScala.map(_.get("path").asText))
@@ -42,8 +64,11 @@ class ClusterSuite extends SparkSuiteBase {
   for ((format, extra) <- Seq("parquet" -> Seq(), "safetensors" -> Seq("--max-shard-size", "200MB"))) {
     test(s"kill -9 of an executor while it writes $format: the job finishes, every byte as a local run's, nothing stray") {
       val args = Seq("generate", job, "--format", format, "--shard-size", "32MiB") ++ extra
-      val local = dir(s"cluster-local-$format")
-      assert(cli(args ++ Seq("--out", local.toString): _*).code == 0)
+      val local = if (format == "parquet") localParquet else {
+        val l = dir(s"cluster-local-$format")
+        assert(cli(args ++ Seq("--out", l.toString): _*).code == 0)
+        l
+      }
       val out = dir(s"cluster-$format").resolve("ckpt")
       val p = cluster(dir(s"cluster-tmp-$format"), args ++ Seq("--out", out.toString, "--verbose"))
       p.awaitErr("midway", 300)(Proc.midway)
@@ -86,5 +111,50 @@ class ClusterSuite extends SparkSuiteBase {
     for (f <- listFiles(local)) {
       assert(java.util.Arrays.equals(Files.readAllBytes(local.resolve(f)), Files.readAllBytes(out.resolve(f))), f)
     }
+  }
+
+  test("a worker lost for good mid-job (its machine gone: worker and executor killed): the job finishes on the other, every byte as a local run's") {
+    val args = Seq("generate", job, "--shard-size", "32MiB", "--partitions", "8")
+    val local = localParquet
+    val c = Standalone.start(dir("standalone-lost-cluster"), Seq("127.0.0.1", "127.0.0.2"))
+    try {
+      val out = dir("standalone-lost").resolve("ckpt")
+      val p = onStandalone(c, dir("standalone-lost-tmp"), args ++ Seq("--out", out.toString, "--verbose"))
+      p.awaitErr("midway", 300)(Proc.midway)
+      c.loseWorker(c.worker(1))
+      c.awaitMaster("removing the lost worker", 120)(l => l.contains("Removing worker") && l.contains("127.0.0.2"))
+      val (code, err, stdout) = p.finish(600)
+      assert(code == 0, err.mkString("\n"))
+      assert(err.exists(_.contains("Lost executor")), err.mkString("\n"))
+      assert(stdout.startsWith("wrote 1 tensors in "), stdout)
+      sameFiles(out, local)
+    } finally c.close()
+  }
+
+  test("speculation on, one shard's first write hung: a copy on the other host wins, the hung attempt is killed; every byte as a local run's, no duplicate") {
+    val args = Seq("generate", job, "--shard-size", "32MiB", "--partitions", "8")
+    val local = localParquet
+    val c = Standalone.start(dir("standalone-spec-cluster"), Seq("127.0.0.1", "127.0.0.2"))
+    try {
+      val out = dir("standalone-spec").resolve("ckpt")
+      // the shard at element 5 * 2^23 (the sixth of 32 MiB) hangs when first created, in whichever executor
+      val marker = dir("standalone-spec-marker")
+      val stall = "-Dshardinit.test.faulty.stallPattern=\\.part-000041943040\\.parquet\\..*\\.tmp " +
+        s"-Dshardinit.test.faulty.stallMarker=$marker -Dshardinit.test.faulty.stallMillis=300000"
+      val p = onStandalone(c, dir("standalone-spec-tmp"), args ++ Seq("--out", "faulty://" + out, "--verbose"),
+        Map("spark.speculation" -> "true", "spark.speculation.interval" -> "100ms",
+          "spark.speculation.quantile" -> "0.5", "spark.speculation.multiplier" -> "2",
+          "spark.executor.extraJavaOptions" -> stall, "log4j2.configurationFile" ->
+            Paths.get("src/test/resources/cluster-log4j2.properties").toAbsolutePath.toString))
+      val (code, err, stdout) = p.finish(600)
+      assert(code == 0, err.mkString("\n"))
+      // Spark's log: task 5 was speculated, a copy ran, and the stalled original was killed
+      val log = err.filterNot(_.startsWith("shardinit: ")).mkString("\n")
+      assert(Files.exists(marker), "no file stalled")
+      assert(err.exists(_.contains("as speculatable")), log)
+      assert(err.exists(l => l.contains("Killing attempt 0 for task")), log)
+      assert(stdout.startsWith("wrote 1 tensors in "), stdout)
+      sameFiles(out, local)
+    } finally c.close()
   }
 }

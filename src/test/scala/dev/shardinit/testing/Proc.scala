@@ -82,13 +82,23 @@ object Proc {
    * environment variables. Its temporary directory (and so its log file) is `tmp`.
    */
   def start(tmp: Path, args: Seq[String], props: Map[String, String] = Map.empty,
-      env: Map[String, String] = Map.empty): Proc = {
+      env: Map[String, String] = Map.empty): Proc =
+    jvm(tmp, "dev.shardinit.cli.Main", args, defaults.map(_.stripPrefix("-D")).map { d =>
+      val Array(k, v) = d.split("=", 2); k -> v
+    }.toMap ++ props, env)
+
+  /**
+   * Starts `mainClass args` in a new JVM with the test classpath, the launcher's JVM options, `props` as system
+   * properties and `env` in its environment (SPARK_LOCAL_IP 127.0.0.1 unless `env` says otherwise).
+   */
+  def jvm(tmp: Path, mainClass: String, args: Seq[String], props: Map[String, String] = Map.empty,
+      env: Map[String, String] = Map.empty, heap: String = "1g"): Proc = {
     Files.createDirectories(tmp)
     val java = Paths.get(System.getProperty("java.home"), "bin", "java").toString
-    val cmd = Seq(java, "-Xmx1g") ++ launcherOptions ++
+    val cmd = Seq(java, s"-Xmx$heap") ++ launcherOptions ++
       Seq(s"-Dlog4j2.configurationFile=${new File("conf/log4j2.properties").getAbsolutePath}", s"-Djava.io.tmpdir=$tmp") ++
-      defaults ++ props.map { case (k, v) => s"-D$k=$v" } ++
-      Seq("-cp", System.getProperty("java.class.path"), "dev.shardinit.cli.Main") ++ args
+      props.map { case (k, v) => s"-D$k=$v" } ++
+      Seq("-cp", System.getProperty("java.class.path"), mainClass) ++ args
     val pb = new ProcessBuilder(cmd.asJava)
     pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1")
     env.foreach { case (k, v) => pb.environment().put(k, v) }
