@@ -63,6 +63,15 @@ public final class OutputDir {
   }
 
   private static String reason(Exception e) {
+    for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      // hadoop-aws's "no credentials" (NoAwsCredentialsException is one): which settings give them, not the chain
+      if (c.getClass().getName().equals("org.apache.hadoop.fs.s3a.auth.NoAuthWithAWSException")
+          || c.getClass().getName().equals("org.apache.hadoop.fs.s3a.auth.NoAwsCredentialsException")) {
+        return "no credentials for the object store: set fs.s3a.access.key and fs.s3a.secret.key (as "
+            + "spark.hadoop.fs.s3a.access.key and spark.hadoop.fs.s3a.secret.key, or in core-site.xml), or "
+            + "fs.s3a.aws.credentials.provider";
+      }
+    }
     Throwable t = e;
     while (t.getCause() != null && t.getCause() != t && (t.getMessage() == null || t.getMessage().contains(
         t.getCause().toString()))) {
@@ -149,8 +158,13 @@ public final class OutputDir {
         checkSpace(bytesNeeded);
       }
       takeOver(s, runId);
-      if (Boolean.TRUE.equals(s.manifestOurs)) {
+      if (Boolean.TRUE.equals(s.manifestOurs) && !Fs.publishesOnClose(fs, path)) {
         return stage(runId);
+      }
+      if (Boolean.TRUE.equals(s.manifestOurs)) {
+        // an object store has no atomic directory rename (a rename copies every object): the checkpoint is
+        // replaced in place, its manifest removed first, so it is never taken for complete (docs/FORMAT.md)
+        fs.delete(new Path(path, dev.shardinit.format.Manifest.FILE), false);
       }
       Run.clear(fs, path, s.entries); // a dead run's remains: nothing worth keeping
       return new Run(this, runId, null, false);

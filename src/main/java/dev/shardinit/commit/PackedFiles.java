@@ -1,5 +1,6 @@
 package dev.shardinit.commit;
 
+import dev.shardinit.format.FileSink;
 import dev.shardinit.format.TensorEntry;
 import dev.shardinit.format.io.Fs;
 import dev.shardinit.format.safetensors.Safetensors;
@@ -40,29 +41,28 @@ final class PackedFiles {
     }
   }
 
-  /** Renames every complete file into place, then writes the index (for more than one file). */
+  /**
+   * Renames every complete file into place (where files publish on close, the assembly wrote them there
+   * already: they are only checked), then writes the index (for more than one file).
+   */
   static void publish(FileSystem fs, Path dir, String tag, SafetensorsLayout layout, List<TensorEntry> tensors)
       throws IOException {
+    boolean inPlace = Fs.publishesOnClose(fs, dir);
     for (SafetensorsLayout.File f : layout.files()) {
-      Path tmp = new Path(dir, Plan.tempName(f.name(), tag));
+      Path tmp = new Path(dir, inPlace ? f.name() : Plan.tempName(f.name(), tag));
       FileStatus st = fs.getFileStatus(tmp);
       if (st.getLen() != f.size()) {
         throw new IOException(tmp + " is " + st.getLen() + " bytes after every task reported, not " + f.size());
       }
       Path dst = new Path(dir, f.name());
-      if (!fs.rename(tmp, dst)) {
+      if (!inPlace && !fs.rename(tmp, dst)) {
         throw new IOException("cannot rename " + tmp + " to " + dst);
       }
     }
     if (layout.files().size() > 1) {
-      Path tmp = new Path(dir, Plan.tempName(Safetensors.INDEX, tag));
-      try (OutputStream out = fs.create(tmp, true)) {
-        out.write(SafetensorsIndex.of(tensors, layout));
-      }
-      Path dst = new Path(dir, Safetensors.INDEX);
-      if (!fs.rename(tmp, dst)) {
-        throw new IOException("cannot rename " + tmp + " to " + dst);
-      }
+      byte[] index = SafetensorsIndex.of(tensors, layout);
+      FileSink.writeWhole(fs, new Path(dir, Safetensors.INDEX), new Path(dir, Plan.tempName(Safetensors.INDEX, tag)),
+          out -> out.write(index));
     }
   }
 }

@@ -1,5 +1,6 @@
 package dev.shardinit.commit;
 
+import dev.shardinit.format.io.Fs;
 import dev.shardinit.format.Manifest;
 import dev.shardinit.format.ManifestJson;
 import dev.shardinit.format.safetensors.SafetensorsLayout;
@@ -46,8 +47,20 @@ public final class Run {
   }
 
   private void refresh(Path claim) {
+    FileSystem fs = out.fs();
     try {
-      out.fs().setTimes(claim, System.currentTimeMillis(), -1);
+      if (Fs.publishesOnClose(fs, claim)) {
+        // an object's time is that of its last PUT, and setTimes does nothing there: the claim is written again
+        byte[] b;
+        try (java.io.InputStream in = fs.open(claim)) {
+          b = in.readAllBytes();
+        }
+        try (java.io.OutputStream o = fs.create(claim, true)) {
+          o.write(b);
+        }
+      } else {
+        fs.setTimes(claim, System.currentTimeMillis(), -1);
+      }
     } catch (IOException | RuntimeException e) {
       // a store without modification times: other hosts see the claim go stale after Claim.STALE_MILLIS
     }

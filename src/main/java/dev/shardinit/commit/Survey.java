@@ -27,7 +27,7 @@ final class Survey {
   private static final Pattern PACKED = Pattern.compile(
       "model(-[0-9]{5,}-of-[0-9]{5,})?\\.safetensors|model\\.safetensors\\.index\\.json");
   /** A task attempt's temporary file, a run's packed file or index, or the manifest's (hidden, ending in .tmp). */
-  private static final Pattern TEMP = Pattern.compile("\\.+(part-[0-9]{12,}\\.(parquet|arrow)|manifest\\.json|"
+  private static final Pattern TEMP = Pattern.compile("\\.+(part-[0-9]{12,}\\.(parquet|arrow)|manifest\\.json|config\\.json|"
       + PACKED.pattern() + ")\\..*tmp");
   /** A run's part files of a packed file, on a file system without positional writes (plan.Plan#partsDir). */
   private static final Pattern PARTS = Pattern.compile("\\.(" + PACKED.pattern() + ")\\..*\\.parts");

@@ -35,9 +35,7 @@ public record ConfigFile(String path, long bytes, int crc32c) {
   /** Writes {@code config} as config.json into {@code dir} and returns its manifest record. */
   public static ConfigFile write(FileSystem fs, Path dir, JsonNode config) throws IOException {
     byte[] b = bytes(config);
-    try (OutputStream out = fs.create(new Path(dir, FILE), true)) {
-      out.write(b);
-    }
+    FileSink.writeWhole(fs, new Path(dir, FILE), new Path(dir, "." + FILE + ".tmp"), out -> out.write(b));
     return of(b);
   }
 
@@ -56,9 +54,8 @@ public record ConfigFile(String path, long bytes, int crc32c) {
     try (InputStream in = fromFs.open(new Path(fromDir, from.path))) {
       b = in.readAllBytes();
     }
-    try (OutputStream out = toFs.create(new Path(toDir, FILE), true)) {
-      out.write(b);
-    }
+    byte[] copied = b;
+    FileSink.writeWhole(toFs, new Path(toDir, FILE), new Path(toDir, "." + FILE + ".tmp"), out -> out.write(copied));
     return of(b);
   }
 

@@ -1,5 +1,6 @@
 package dev.shardinit.format;
 
+import dev.shardinit.format.io.Fs;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
@@ -19,6 +20,107 @@ public interface FileSink {
 
   /** After a failed write: removes whatever {@link #create} made. Never throws. */
   void discard();
+
+  /**
+   * After a successful write, whose stream is closed: makes the file visible, where the sink defers that
+   * ({@link #object}); nothing for the others.
+   */
+  default void publish() throws IOException {}
+
+  /** Writes a whole file, through a stream it is given. */
+  @FunctionalInterface
+  interface Body {
+    void write(OutputStream out) throws IOException;
+  }
+
+  /**
+   * Writes a small file whole so that no reader sees part of it at {@code dst}: on a store that publishes on
+   * close ({@link Fs#publishesOnClose}), straight to {@code dst}, aborted if the body fails; elsewhere under
+   * {@code tmp} and renamed to {@code dst}.
+   */
+  static void writeWhole(FileSystem fs, Path dst, Path tmp, Body body) throws IOException {
+    if (Fs.publishesOnClose(fs, dst)) {
+      FileSink s = object(fs, dst);
+      try {
+        try (OutputStream o = s.create()) {
+          body.write(o);
+        }
+        s.publish();
+      } catch (IOException | RuntimeException | Error e) {
+        s.discard();
+        throw e;
+      }
+      return;
+    }
+    try (OutputStream o = fs.create(tmp, true)) {
+      body.write(o);
+    }
+    if (!fs.rename(tmp, dst)) {
+      throw new IOException("cannot rename " + tmp + " to " + dst);
+    }
+  }
+
+  /**
+   * A new object at {@code path} on a store that publishes a file when its stream closes (S3A): the stream
+   * handed out does not close the store's, so a writer that fails, whatever it closes on its way out, publishes
+   * nothing; {@link #publish} closes it, which makes the object visible whole, and {@link #discard} aborts it,
+   * which leaves no object. An earlier object at {@code path} (another attempt's: the same bytes) is replaced.
+   */
+  static FileSink object(FileSystem fs, Path path) {
+    return new FileSink() {
+      private FSDataOutputStream real;
+
+      @Override
+      public FSDataOutputStream create() throws IOException {
+        real = fs.create(path, true, 1 << 20);
+        FSDataOutputStream store = real;
+        return new FSDataOutputStream(new OutputStream() {
+          @Override
+          public void write(int b) throws IOException {
+            store.write(b);
+          }
+
+          @Override
+          public void write(byte[] b, int off, int len) throws IOException {
+            store.write(b, off, len);
+          }
+
+          @Override
+          public void flush() throws IOException {
+            store.flush();
+          }
+
+          @Override
+          public void close() {
+            // deferred: publish() or discard() decides
+          }
+        }, null);
+      }
+
+      @Override
+      public void publish() throws IOException {
+        if (real != null) {
+          real.close();
+        }
+      }
+
+      @Override
+      public void discard() {
+        if (real != null) {
+          try {
+            real.abort();
+          } catch (RuntimeException e) {
+            // not abortable after all: closing would publish what was written, so leave it to the clean-up
+          }
+        }
+      }
+
+      @Override
+      public String describe() {
+        return path.toString();
+      }
+    };
+  }
 
   /** What the sink writes to, for messages. */
   String describe();

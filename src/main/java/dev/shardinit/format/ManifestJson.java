@@ -256,12 +256,8 @@ public final class ManifestJson {
    */
   public static void store(FileSystem fs, Path dir, Manifest m)
       throws IOException {
-    Path tmp = new Path(dir, "." + Manifest.FILE + ".tmp");
-    write(m, new BufferedOutputStream(fs.create(tmp, true), 1 << 20));
-    Path dst = new Path(dir, Manifest.FILE);
-    if (!fs.rename(tmp, dst)) {
-      throw new IOException("cannot rename " + tmp + " to " + dst);
-    }
+    FileSink.writeWhole(fs, new Path(dir, Manifest.FILE), new Path(dir, "." + Manifest.FILE + ".tmp"),
+        out -> write(m, new BufferedOutputStream(out, 1 << 20)));
   }
 
   // ------------------------------------------------------------------------------------------------ reading

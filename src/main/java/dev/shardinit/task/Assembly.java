@@ -1,5 +1,6 @@
 package dev.shardinit.task;
 
+import dev.shardinit.format.io.Fs;
 import dev.shardinit.plan.Plan;
 import java.io.IOException;
 import java.io.InputStream;
@@ -32,8 +33,10 @@ public final class Assembly {
       throws IOException {
     Path parts = new Path(out, Plan.partsDir(job.name(), runTag));
     byte[] buf = new byte[1 << 20];
-    return Placement.place(fs, out, Plan.tempName(job.name(), runTag), attempt, tmp -> {
-      try (OutputStream o = fs.create(tmp, false, 1 << 20)) {
+    // where files publish on close, the assembled file goes straight to its name (a rename would copy it)
+    String target = Fs.publishesOnClose(fs, out) ? job.name() : Plan.tempName(job.name(), runTag);
+    return Placement.place(fs, out, target, attempt, sink -> {
+      try (OutputStream o = sink.create()) {
         o.write(job.header());
         for (int i = 0; i < job.offsets().length; i++) {
           if (Thread.currentThread().isInterrupted()) {

@@ -40,8 +40,7 @@ public interface Destination {
    * @param attempt unique to the run and the task attempt: marks the temporary files
    */
   static Destination files(FileSystem fs, Path out, String attempt) {
-    return (path, dataOffset, bytes, e) -> Placement.place(fs, out, path, attempt,
-        tmp -> e.into(FileSink.file(fs, tmp)));
+    return (path, dataOffset, bytes, e) -> Placement.place(fs, out, path, attempt, e::into);
   }
 
   /**
@@ -51,7 +50,7 @@ public interface Destination {
    */
   static Destination parts(FileSystem fs, Path out, String attempt, String runTag) {
     return (path, dataOffset, bytes, e) -> Placement.place(fs, out,
-        Plan.partsDir(path, runTag) + "/" + Plan.partName(dataOffset), attempt, tmp -> e.into(FileSink.file(fs, tmp)));
+        Plan.partsDir(path, runTag) + "/" + Plan.partName(dataOffset), attempt, e::into);
   }
 
   /**

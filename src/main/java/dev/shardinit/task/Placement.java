@@ -1,5 +1,7 @@
 package dev.shardinit.task;
 
+import dev.shardinit.format.FileSink;
+import dev.shardinit.format.io.Fs;
 import dev.shardinit.plan.Plan;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -10,15 +12,18 @@ import org.apache.hadoop.fs.Path;
  * How a file gets its final name: it is written under a hidden name unique to the run and the task attempt, in
  * its tensor's directory, and renamed into place; a reader never sees part of it under its final name. Two
  * attempts of one task (a retry, a speculative copy) write the same bytes: the second finds the file in place
- * and deletes its own copy.
+ * and deletes its own copy. On a store that publishes a file when its stream closes (S3A: {@link
+ * Fs#publishesOnClose}), where a rename is a copy, the file is written straight to its name instead and its
+ * stream aborted if the write fails, so there too no reader sees part of it; a second attempt replaces it with
+ * the same bytes.
  */
 public final class Placement {
   private Placement() {}
 
-  /** Writes a file at the path it is given. */
+  /** Writes a file into the sink it is given. */
   @FunctionalInterface
   public interface FileWrite {
-    void to(Path path) throws IOException;
+    void to(FileSink sink) throws IOException;
   }
 
   /** The temporary name of an attempt's file (or of a run's packed file): hidden, unique to the attempt (run). */
@@ -35,11 +40,28 @@ public final class Placement {
   public static long place(FileSystem fs, Path out, String relPath, String attempt, FileWrite write)
       throws IOException {
     Path finalPath = new Path(out, relPath);
+    if (Fs.publishesOnClose(fs, out)) {
+      FileSink sink = FileSink.object(fs, finalPath);
+      try {
+        write.to(sink);
+        sink.publish();
+      } catch (InterruptedIOException e) {
+        sink.discard();
+        throw e;
+      } catch (IOException e) {
+        sink.discard();
+        throw new IOException("cannot write " + finalPath + ": " + rootMessage(e), e);
+      } catch (RuntimeException | Error e) {
+        sink.discard();
+        throw e;
+      }
+      return fs.getFileStatus(finalPath).getLen();
+    }
     Path tmp = tempPath(finalPath, attempt);
     try {
       fs.mkdirs(finalPath.getParent());
       fs.delete(tmp, false);
-      write.to(tmp);
+      write.to(FileSink.file(fs, tmp));
     } catch (InterruptedIOException e) {
       throw e;
     } catch (IOException e) {

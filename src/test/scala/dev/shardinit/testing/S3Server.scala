@@ -77,6 +77,9 @@ object S3Server {
     counters(fs).collect { case (k, v) if v != before.getOrElse(k, 0L) => k -> (v - before.getOrElse(k, 0L)) }
   }
 
+  /** The names of the settings `configure` sets, to take them out of a shared configuration again. */
+  def settingNames: Seq[String] = settings("http://unused").map(_._1)
+
   private def settings(endpoint: String): Seq[(String, String)] = Seq(
     "fs.s3a.endpoint" -> endpoint,
     "fs.s3a.endpoint.region" -> "us-east-1",

@@ -77,6 +77,20 @@ public final class Fs {
         && (fs instanceof org.apache.hadoop.fs.RawLocalFileSystem || fs instanceof LocalFileSystem);
   }
 
+  /**
+   * Whether {@code fs} makes a file visible only when its stream closes, and can abort a stream instead
+   * (Hadoop's {@code fs.capability.outputstream.abortable}: S3A and the object stores like it). There a rename is
+   * a copy of the whole object and a directory rename is not atomic, so shardinit writes each file straight to
+   * its name and aborts the stream of a failed write, which then leaves nothing (docs/FORMAT.md).
+   */
+  public static boolean publishesOnClose(FileSystem fs, Path p) {
+    try {
+      return fs.hasPathCapability(p, org.apache.hadoop.fs.CommonPathCapabilities.ABORTABLE_STREAM);
+    } catch (java.io.IOException | RuntimeException e) {
+      return false;
+    }
+  }
+
   /** The path of {@code p} relative to the directory whose path is {@code base} (as in {@code toUri().getPath()}). */
   public static String relative(String base, Path p) {
     String s = p.toUri().getPath();
