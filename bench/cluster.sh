@@ -5,6 +5,7 @@
 #
 #   bash bench/cluster.sh up [WORKERS]        # master on 127.0.0.1:7077, WORKERS (default 2) of 1 core, 1 GiB each
 #   bash bench/cluster.sh submit ARGS...      # shardinit ARGS on it, e.g. generate jobs/smoke.yaml --out /tmp/x
+#                                             # (SHARDINIT_SUBMIT_CONF="k=v k2=v2": more Spark settings)
 #   bash bench/cluster.sh down
 #
 # Without a Spark distribution the workers launch executors with Maven's classpath (SPARK_DIST_CLASSPATH), in
@@ -60,6 +61,7 @@ submit() {
     --class dev.shardinit.cli.Main \
     --conf "spark.driver.extraJavaOptions=${opens[*]}" --conf "spark.executor.extraJavaOptions=${opens[*]}" \
     --conf spark.executor.memory=768m --conf spark.executor.cores=1 \
+    ${SHARDINIT_SUBMIT_CONF:+$(for c in $SHARDINIT_SUBMIT_CONF; do printf -- '--conf %s ' "$c"; done)} \
     "$jar" "$@"
 }
 

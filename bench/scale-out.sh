@@ -2,7 +2,7 @@
 # Scale-out on a standalone cluster of this machine (bench/cluster.sh): the same job with 1 and with 2 workers
 # of one core each, submitted as users submit it (SparkSubmit with the shaded jar), RUNS times each,
 # interleaved; the job's own writing time (the "writing N s" of its last line) and the whole submission's wall
-# time. Two cases: compute-bound (a 1 GiB float32 normal_ tensor written as bfloat16, 512 MiB, to a RAM-backed
+# time (the job starts once every executor has registered). Two cases: compute-bound (a 1 GiB float32 normal_ tensor written as bfloat16, 512 MiB, to a RAM-backed
 # directory) and disk-bound (the same to target/, on disk). Then the driver's peak RSS for a plan of 100,000
 # files (100,000 tensors of 16 values) on the 2-worker cluster.
 #   bash bench/scale-out.sh [RUNS]
@@ -22,6 +22,8 @@ with open(sys.argv[1], "w") as f:
     f.write("      - {name: 'layer.{i}.bias', shape: [16], init: normal_, args: {std: 0.02}}\n")
 PY
 ./shardinit --help >/dev/null # builds the jar
+# the job starts once every executor has registered, so a second executor's JVM start is not counted as work
+export SHARDINIT_SUBMIT_CONF="spark.scheduler.minRegisteredResourcesRatio=1.0 spark.scheduler.maxRegisteredResourcesWaitingTime=120s"
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 declare -A write wall
 one() { # workers case dir

@@ -47,6 +47,14 @@ class ClusterSuite extends SparkSuiteBase {
     Proc.start(tmp, args, Map("spark.master" -> c.url, "spark.executor.memory" -> "512m",
       "spark.executor.cores" -> "1", "spark.hadoop.fs.faulty.impl" -> "dev.shardinit.testing.FaultyFs") ++ props)
 
+  /** The job on a standalone cluster of two workers on two hosts: `body` gets the cluster and the output. */
+  private def onTwoHosts(name: String)(body: (Standalone, Path) => Unit): Unit = {
+    val c = Standalone.start(dir(s"$name-cluster"), Seq("127.0.0.1", "127.0.0.2"))
+    try body(c, dir(name).resolve("ckpt")) finally c.close()
+  }
+
+  private val standaloneArgs = Seq("generate", job, "--shard-size", "32MiB", "--partitions", "8")
+
   private def sameFiles(out: Path, local: Path): Unit = {
     assert(listFiles(out) == names(out), "stray or missing files")
     assert(listFiles(out) == listFiles(local))
@@ -114,12 +122,8 @@ class ClusterSuite extends SparkSuiteBase {
   }
 
   test("a worker lost for good mid-job (its machine gone: worker and executor killed): the job finishes on the other, every byte as a local run's") {
-    val args = Seq("generate", job, "--shard-size", "32MiB", "--partitions", "8")
-    val local = localParquet
-    val c = Standalone.start(dir("standalone-lost-cluster"), Seq("127.0.0.1", "127.0.0.2"))
-    try {
-      val out = dir("standalone-lost").resolve("ckpt")
-      val p = onStandalone(c, dir("standalone-lost-tmp"), args ++ Seq("--out", out.toString, "--verbose"))
+    onTwoHosts("standalone-lost") { (c, out) =>
+      val p = onStandalone(c, dir("standalone-lost-tmp"), standaloneArgs ++ Seq("--out", out.toString, "--verbose"))
       p.awaitErr("midway", 300)(Proc.midway)
       c.loseWorker(c.worker(1))
       c.awaitMaster("removing the lost worker", 120)(l => l.contains("Removing worker") && l.contains("127.0.0.2"))
@@ -127,21 +131,17 @@ class ClusterSuite extends SparkSuiteBase {
       assert(code == 0, err.mkString("\n"))
       assert(err.exists(_.contains("Lost executor")), err.mkString("\n"))
       assert(stdout.startsWith("wrote 1 tensors in "), stdout)
-      sameFiles(out, local)
-    } finally c.close()
+      sameFiles(out, localParquet)
+    }
   }
 
   test("speculation on, one shard's first write hung: a copy on the other host wins, the hung attempt is killed; every byte as a local run's, no duplicate") {
-    val args = Seq("generate", job, "--shard-size", "32MiB", "--partitions", "8")
-    val local = localParquet
-    val c = Standalone.start(dir("standalone-spec-cluster"), Seq("127.0.0.1", "127.0.0.2"))
-    try {
-      val out = dir("standalone-spec").resolve("ckpt")
+    onTwoHosts("standalone-spec") { (c, out) =>
       // the shard at element 5 * 2^23 (the sixth of 32 MiB) hangs when first created, in whichever executor
       val marker = dir("standalone-spec-marker")
       val stall = "-Dshardinit.test.faulty.stallPattern=\\.part-000041943040\\.parquet\\..*\\.tmp " +
         s"-Dshardinit.test.faulty.stallMarker=$marker -Dshardinit.test.faulty.stallMillis=300000"
-      val p = onStandalone(c, dir("standalone-spec-tmp"), args ++ Seq("--out", "faulty://" + out, "--verbose"),
+      val p = onStandalone(c, dir("standalone-spec-tmp"), standaloneArgs ++ Seq("--out", "faulty://" + out, "--verbose"),
         Map("spark.speculation" -> "true", "spark.speculation.interval" -> "100ms",
           "spark.speculation.quantile" -> "0.5", "spark.speculation.multiplier" -> "2",
           "spark.executor.extraJavaOptions" -> stall, "log4j2.configurationFile" ->
@@ -154,7 +154,7 @@ class ClusterSuite extends SparkSuiteBase {
       assert(err.exists(_.contains("as speculatable")), log)
       assert(err.exists(l => l.contains("Killing attempt 0 for task")), log)
       assert(stdout.startsWith("wrote 1 tensors in "), stdout)
-      sameFiles(out, local)
-    } finally c.close()
+      sameFiles(out, localParquet)
+    }
   }
 }
