@@ -154,17 +154,19 @@ public final class OutputDir {
         throw new OutputException("--out: refusing to overwrite " + given + ": it holds what is not a shardinit "
             + "checkpoint's: " + s.foreignSample());
       }
+      if (Boolean.TRUE.equals(s.manifestOurs) && Fs.publishesOnClose(fs, path)) {
+        // no atomic directory rename on an object store (a rename copies every object): a checkpoint there could
+        // only be replaced in place, and a rerun that failed would have lost it (docs/FORMAT.md)
+        throw new OutputException("--out: refusing to replace the checkpoint in " + given + ": an object store "
+            + "cannot swap it atomically, so a failed rerun would lose it; delete it first, or write to another "
+            + "--out");
+      }
       if (checkSpace) {
         checkSpace(bytesNeeded);
       }
       takeOver(s, runId);
-      if (Boolean.TRUE.equals(s.manifestOurs) && !Fs.publishesOnClose(fs, path)) {
-        return stage(runId);
-      }
       if (Boolean.TRUE.equals(s.manifestOurs)) {
-        // an object store has no atomic directory rename (a rename copies every object): the checkpoint is
-        // replaced in place, its manifest removed first, so it is never taken for complete (docs/FORMAT.md)
-        fs.delete(new Path(path, dev.shardinit.format.Manifest.FILE), false);
+        return stage(runId);
       }
       Run.clear(fs, path, s.entries); // a dead run's remains: nothing worth keeping
       return new Run(this, runId, null, false);
