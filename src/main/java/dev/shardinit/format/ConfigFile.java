@@ -45,16 +45,15 @@ public record ConfigFile(String path, long bytes, int crc32c) {
    */
   public static ConfigFile copy(FileSystem fromFs, Path fromDir, ConfigFile from, FileSystem toFs, Path toDir)
       throws IOException {
-    String problem = from.check(fromFs, fromDir);
+    if (!fromFs.exists(new Path(fromDir, from.path))) {
+      throw new IOException(from.path + ": missing (the manifest lists it)");
+    }
+    byte[] b = from.read(fromFs, fromDir);
+    String problem = from.differs(of(b), b.length > from.bytes);
     if (problem != null) {
       throw new IOException(problem);
     }
-    byte[] b;
-    try (InputStream in = fromFs.open(new Path(fromDir, from.path))) {
-      b = in.readAllBytes();
-    }
-    byte[] copied = b;
-    FileSink.writeWhole(toFs, new Path(toDir, FILE), new Path(toDir, "." + FILE + ".tmp"), out -> out.write(copied));
+    FileSink.writeWhole(toFs, new Path(toDir, FILE), new Path(toDir, "." + FILE + ".tmp"), out -> out.write(b));
     return of(b);
   }
 
@@ -66,17 +65,24 @@ public record ConfigFile(String path, long bytes, int crc32c) {
 
   /** What is wrong with config.json in {@code dir} against this record, or null when it is as recorded. */
   public String check(FileSystem fs, Path dir) throws IOException {
-    Path p = new Path(dir, path);
-    if (!fs.exists(p)) {
+    if (!fs.exists(new Path(dir, path))) {
       return path + ": missing (the manifest lists it)";
     }
-    byte[] b;
-    try (InputStream in = fs.open(p)) {
-      b = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, bytes + 1));
+    byte[] b = read(fs, dir);
+    return differs(of(b), b.length > bytes);
+  }
+
+  /** The file's bytes, at most one more than recorded (enough to tell it is longer). */
+  private byte[] read(FileSystem fs, Path dir) throws IOException {
+    try (InputStream in = fs.open(new Path(dir, path))) {
+      return in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, bytes + 1));
     }
-    ConfigFile got = of(b);
+  }
+
+  /** How {@code got} (of a file read up to one byte past the record: {@code longer}) differs, or null. */
+  private String differs(ConfigFile got, boolean longer) {
     if (got.bytes != bytes || got.crc32c != crc32c) {
-      return path + ": " + (got.bytes != bytes ? (b.length > bytes ? "more than " : "") + got.bytes + " bytes"
+      return path + ": " + (got.bytes != bytes ? (longer ? "more than " : "") + got.bytes + " bytes"
           : "CRC-32C " + ManifestJson.hex(got.crc32c)) + ", but the manifest records "
           + (got.bytes != bytes ? bytes + " bytes" : ManifestJson.hex(crc32c));
     }

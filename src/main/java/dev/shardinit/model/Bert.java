@@ -53,29 +53,29 @@ final class Bert implements Family {
     out.embedding(e + "word_embeddings.weight", std, pad, vocab, hidden);
     out.normal(e + "position_embeddings.weight", std, positions, hidden);
     out.normal(e + "token_type_embeddings.weight", std, types, hidden);
-    Gpt2.layerNorm(out, e + "LayerNorm", hidden);
+    out.layerNorm(e + "LayerNorm", hidden);
     out.repeat("i", layers, l -> {
       String p = "bert.encoder.layer.{i}.";
-      Decoder.linear(l, p + "attention.self.query", std, hidden, hidden, true);
-      Decoder.linear(l, p + "attention.self.key", std, hidden, hidden, true);
-      Decoder.linear(l, p + "attention.self.value", std, hidden, hidden, true);
-      Decoder.linear(l, p + "attention.output.dense", std, hidden, hidden, true);
-      Gpt2.layerNorm(l, p + "attention.output.LayerNorm", hidden);
-      Decoder.linear(l, p + "intermediate.dense", std, inter, hidden, true);
-      Decoder.linear(l, p + "output.dense", std, hidden, inter, true);
-      Gpt2.layerNorm(l, p + "output.LayerNorm", hidden);
+      l.linear(p + "attention.self.query", std, hidden, hidden, true);
+      l.linear(p + "attention.self.key", std, hidden, hidden, true);
+      l.linear(p + "attention.self.value", std, hidden, hidden, true);
+      l.linear(p + "attention.output.dense", std, hidden, hidden, true);
+      l.layerNorm(p + "attention.output.LayerNorm", hidden);
+      l.linear(p + "intermediate.dense", std, inter, hidden, true);
+      l.linear(p + "output.dense", std, hidden, inter, true);
+      l.layerNorm(p + "output.LayerNorm", hidden);
     });
     if (pre) {
-      Decoder.linear(out, "bert.pooler.dense", std, hidden, hidden, true);
+      out.linear("bert.pooler.dense", std, hidden, hidden, true);
     }
     out.zeros("cls.predictions.bias", vocab);
-    Decoder.linear(out, "cls.predictions.transform.dense", std, hidden, hidden, true);
-    Gpt2.layerNorm(out, "cls.predictions.transform.LayerNorm", hidden);
+    out.linear("cls.predictions.transform.dense", std, hidden, hidden, true);
+    out.layerNorm("cls.predictions.transform.LayerNorm", hidden);
     if (!tie) {
-      Decoder.linear(out, "cls.predictions.decoder", std, vocab, hidden, true);
+      out.linear("cls.predictions.decoder", std, vocab, hidden, true);
     }
     if (pre) {
-      Decoder.linear(out, "cls.seq_relationship", std, 2, hidden, true);
+      out.linear("cls.seq_relationship", std, 2, hidden, true);
     }
   }
 }

@@ -105,18 +105,18 @@ final class Decoder implements Family {
     out.embedding("model.embed_tokens.weight", std, pad, vocab, hidden);
     out.repeat("i", layers, l -> {
       String a = "model.layers.{i}.self_attn.";
-      linear(l, a + "q_proj", std, heads * headDim, hidden, attnBias);
-      linear(l, a + "k_proj", std, kvHeads * headDim, hidden, attnBias);
-      linear(l, a + "v_proj", std, kvHeads * headDim, hidden, attnBias);
-      linear(l, a + "o_proj", std, hidden, heads * headDim, outBias);
+      l.linear(a + "q_proj", std, heads * headDim, hidden, attnBias);
+      l.linear(a + "k_proj", std, kvHeads * headDim, hidden, attnBias);
+      l.linear(a + "v_proj", std, kvHeads * headDim, hidden, attnBias);
+      l.linear(a + "o_proj", std, hidden, heads * headDim, outBias);
       if (qkNorm) {
         l.ones(a + "q_norm.weight", headDim);
         l.ones(a + "k_norm.weight", headDim);
       }
       String m = "model.layers.{i}.mlp.";
-      linear(l, m + "gate_proj", std, inter, hidden, mlpBias);
-      linear(l, m + "up_proj", std, inter, hidden, mlpBias);
-      linear(l, m + "down_proj", std, hidden, inter, mlpBias);
+      l.linear(m + "gate_proj", std, inter, hidden, mlpBias);
+      l.linear(m + "up_proj", std, inter, hidden, mlpBias);
+      l.linear(m + "down_proj", std, hidden, inter, mlpBias);
       norm(l, "model.layers.{i}.input_layernorm.weight", hidden);
       norm(l, "model.layers.{i}.post_attention_layernorm.weight", hidden);
       if (sandwichNorms) {
@@ -135,14 +135,6 @@ final class Decoder implements Family {
       t.zeros(name, hidden);
     } else {
       t.ones(name, hidden);
-    }
-  }
-
-  /** An nn.Linear(in, out) as the base _init_weights leaves it: weight [out, in] N(0, std), bias zero. */
-  static void linear(Tensors t, String prefix, double std, long outFeatures, long inFeatures, boolean bias) {
-    t.normal(prefix + ".weight", std, outFeatures, inFeatures);
-    if (bias) {
-      t.zeros(prefix + ".bias", outFeatures);
     }
   }
 }

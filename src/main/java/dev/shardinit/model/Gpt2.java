@@ -48,20 +48,20 @@ final class Gpt2 implements Family {
     out.normal("transformer.wpe.weight", base, positions, hidden);
     out.repeat("i", layers, l -> {
       String h = "transformer.h.{i}.";
-      layerNorm(l, h + "ln_1", hidden);
+      l.layerNorm(h + "ln_1", hidden);
       conv1d(l, h + "attn.c_attn", conv, hidden, 3 * hidden);
       conv1d(l, h + "attn.c_proj", residual, hidden, hidden);
-      layerNorm(l, h + "ln_2", hidden);
+      l.layerNorm(h + "ln_2", hidden);
       if (cross) {
         conv1d(l, h + "crossattention.c_attn", conv, hidden, 2 * hidden);
         conv1d(l, h + "crossattention.q_attn", conv, hidden, hidden);
         conv1d(l, h + "crossattention.c_proj", residual, hidden, hidden);
-        layerNorm(l, h + "ln_cross_attn", hidden);
+        l.layerNorm(h + "ln_cross_attn", hidden);
       }
       conv1d(l, h + "mlp.c_fc", conv, hidden, inner);
       conv1d(l, h + "mlp.c_proj", residual, inner, hidden);
     });
-    layerNorm(out, "transformer.ln_f", hidden);
+    out.layerNorm("transformer.ln_f", hidden);
     if (!tie) {
       out.normal("lm_head.weight", base, vocab, hidden);
     }
@@ -71,10 +71,5 @@ final class Gpt2 implements Family {
   private static void conv1d(Tensors t, String prefix, double std, long in, long outFeatures) {
     t.normal(prefix + ".weight", std, in, outFeatures);
     t.zeros(prefix + ".bias", outFeatures);
-  }
-
-  static void layerNorm(Tensors t, String prefix, long hidden) {
-    t.ones(prefix + ".weight", hidden);
-    t.zeros(prefix + ".bias", hidden);
   }
 }

@@ -43,6 +43,20 @@ final class Tensors {
     entry(name, "constant_", shape).putObject("args").put("val", val);
   }
 
+  /** An nn.Linear(in, out) as the base _init_weights leaves it: weight [out, in] N(0, std), bias zero. */
+  void linear(String prefix, double std, long outFeatures, long inFeatures, boolean bias) {
+    normal(prefix + ".weight", std, outFeatures, inFeatures);
+    if (bias) {
+      zeros(prefix + ".bias", outFeatures);
+    }
+  }
+
+  /** An nn.LayerNorm of {@code hidden}: weight one, bias zero. */
+  void layerNorm(String prefix, long hidden) {
+    ones(prefix + ".weight", hidden);
+    zeros(prefix + ".bias", hidden);
+  }
+
   /** A repeat block binding {@code var} to 0 .. count-1 around the tensors {@code body} adds. */
   void repeat(String var, long count, Consumer<Tensors> body) {
     Tensors inner = new Tensors();

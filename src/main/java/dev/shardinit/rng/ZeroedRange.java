@@ -1,5 +1,7 @@
 package dev.shardinit.rng;
 
+import java.util.Arrays;
+
 /**
  * Another sampler's values with the elements {@code [from, to)} set to +0.0: what torch gives when a module
  * zeroes a slice after initialising the tensor (nn.Embedding's padding row). Every other element keeps the
@@ -27,30 +29,32 @@ public class ZeroedRange implements Sampler {
   @Override
   public void sample(long start, int n, double[] out, Scratch scratch) {
     inner.sample(start, n, out, scratch);
-    int lo = (int) Math.max(0, Math.min(n, from - start));
-    int hi = (int) Math.max(0, Math.min(n, to - start));
-    java.util.Arrays.fill(out, lo, Math.max(lo, hi), 0.0);
+    Arrays.fill(out, lo(start, n), hi(start, n), 0.0);
+  }
+
+  /** The first index of {@code [start, start + n)}'s slice of the zeroed range, relative to start. */
+  int lo(long start, int n) {
+    return (int) Math.max(0, Math.min(n, from - start));
+  }
+
+  /** The end of that slice (never below {@link #lo}). */
+  int hi(long start, int n) {
+    return Math.max(lo(start, n), (int) Math.max(0, Math.min(n, to - start)));
   }
 
   /** The 16-bit variant: +0.0 is the all-zero pattern in bfloat16 and float16 alike. */
   private static final class Sixteen extends ZeroedRange implements Sampler16 {
     private final Sampler16 inner16;
-    private final long from16;
-    private final long to16;
 
     Sixteen(Sampler16 inner, long from, long to) {
       super(inner, from, to);
       this.inner16 = inner;
-      this.from16 = from;
-      this.to16 = to;
     }
 
     @Override
     public void sample16(long start, int n, short[] out, Scratch scratch) {
       inner16.sample16(start, n, out, scratch);
-      int lo = (int) Math.max(0, Math.min(n, from16 - start));
-      int hi = (int) Math.max(0, Math.min(n, to16 - start));
-      java.util.Arrays.fill(out, lo, Math.max(lo, hi), (short) 0);
+      Arrays.fill(out, lo(start, n), hi(start, n), (short) 0);
     }
   }
 }
