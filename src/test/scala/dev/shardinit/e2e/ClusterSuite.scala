@@ -27,8 +27,16 @@ class ClusterSuite extends SparkSuiteBase {
     local
   }
 
+  /**
+   * Spark starts a job once any executor has registered (standalone's default ratio is 0): on a loaded machine the
+   * second may come much later, or after the job is midway. The fault tests kill an executor that must be running a
+   * task of the job, so the job waits for every executor first.
+   */
+  private val allExecutors = Map("spark.scheduler.minRegisteredResourcesRatio" -> "1.0",
+    "spark.scheduler.maxRegisteredResourcesWaitingTime" -> "300s")
+
   private def cluster(tmp: Path, args: Seq[String]): Proc =
-    Proc.start(tmp, args, Map("spark.master" -> "local-cluster[2,1,1024]", "spark.testing" -> "true",
+    Proc.start(tmp, args, allExecutors ++ Map("spark.master" -> "local-cluster[2,1,1024]", "spark.testing" -> "true",
       "spark.test.home" -> Paths.get("").toAbsolutePath.toString),
       Map("SPARK_TESTING" -> "1", "SPARK_SCALA_VERSION" -> "2.13"))
 
@@ -44,7 +52,7 @@ class ClusterSuite extends SparkSuiteBase {
 
   /** shardinit on a standalone cluster, as a driver in client mode (what spark-submit runs). */
   private def onStandalone(c: Standalone, tmp: Path, args: Seq[String], props: Map[String, String] = Map()): Proc =
-    Proc.start(tmp, args, Map("spark.master" -> c.url, "spark.executor.memory" -> "512m",
+    Proc.start(tmp, args, allExecutors ++ Map("spark.master" -> c.url, "spark.executor.memory" -> "512m",
       "spark.executor.cores" -> "1", "spark.hadoop.fs.faulty.impl" -> "dev.shardinit.testing.FaultyFs") ++ props)
 
   /** The job on a standalone cluster of two workers on two hosts: `body` gets the cluster and the output. */

@@ -98,7 +98,8 @@ class ObjectStoreSuite extends SparkSuiteBase {
     val e = intercept[IOException](Placement.place(fs, out, "w/part-000000000000.parquet", "attempt-1", sink => {
       val o = sink.create()
       try {
-        o.write(new Array[Byte](7 << 20)) // more than a multipart part: one part is uploaded already
+        o.write(new Array[Byte](7 << 20)) // more than a multipart part, which S3A uploads on a thread of its own:
+        s3.awaitParts("failed/w/part-000000000000.parquet", 1) // the failure comes once the server holds it
         throw new IOException("No space left on device")
       } finally o.close()                  // what a writer's try-with-resources does on its way out
     }))

@@ -32,7 +32,10 @@ class LiveCountersSuite extends SparkSuiteBase {
       val job = new WorkJob[Integer, Integer](sc, java.util.List.of(Integer.valueOf(1)), new HoldWork(counters.first(), counters.second()))
       val done = Future(job.run())
       val deadline = System.nanoTime() + 60.seconds.toNanos
-      while (counters.firstValue() < 7 && System.nanoTime() < deadline) Thread.onSpinWait()
+      // a heartbeat can come between the task's two adds (7 and 0), and the listener takes one counter at a time:
+      // wait for both values, not for the first
+      def arrived = counters.firstValue() == 7 && counters.secondValue() == 1000
+      while (!arrived && System.nanoTime() < deadline) Thread.onSpinWait()
       assert(counters.firstValue() == 7 && counters.secondValue() == 1000, "the counts never arrived while the task ran")
       assert(counters.first().value == 0) // the accumulator itself has nothing until the task ends
       assert(!done.isCompleted)

@@ -13,6 +13,7 @@ import java.net.{HttpURLConnection, InetAddress, ServerSocket, URI}
 import java.nio.charset.StandardCharsets
 import java.nio.file.{Files, Path, Paths}
 import java.util.concurrent.TimeUnit
+import java.util.concurrent.locks.LockSupport
 import scala.jdk.CollectionConverters._
 
 /**
@@ -46,6 +47,29 @@ final class S3Server private (process: Process, val port: Int, val bucket: Strin
 
   /** An AWS SDK client of this server, for what S3A does not show (pending multipart uploads, buckets). */
   def client(): S3Client = S3Server.client(endpoint)
+
+  /** The parts the server holds of each pending multipart upload of `key`: an entry per upload. */
+  def pendingParts(key: String): Seq[Int] = {
+    val c = client()
+    try c.listMultipartUploads(b => b.bucket(bucket).prefix(key)).uploads().asScala.toSeq.filter(_.key == key)
+      .map(u => c.listParts(b => b.bucket(bucket).key(key).uploadId(u.uploadId)).parts().size)
+    finally c.close()
+  }
+
+  /**
+   * Waits until the server holds a pending multipart upload of `key` with at least `parts` parts: S3A uploads a
+   * stream's full blocks on a thread pool of its own, so whether a part has reached the server when a write call
+   * returns depends on the scheduler. A test that needs a part uploaded waits for it here, on what the server
+   * holds, not for a time. Fails at the timeout.
+   */
+  def awaitParts(key: String, parts: Int, timeoutSeconds: Int = 60): Unit = {
+    val deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds.toLong)
+    while (!pendingParts(key).exists(_ >= parts)) {
+      if (System.nanoTime() > deadline)
+        throw new AssertionError(s"no pending upload of $key with $parts part(s) within ${timeoutSeconds}s: ${pendingParts(key)}")
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5)) // the interval between two looks, not a barrier
+    }
+  }
 
   override def close(): Unit = {
     process.destroy()
@@ -105,11 +129,24 @@ object S3Server {
     .httpClientBuilder(ApacheHttpClient.builder())
     .build()
 
-  /** Starts a server with an empty bucket; its output goes to `log`, target/s3proxy/s3proxy-PORT.log. */
+  /**
+   * Starts a server with an empty bucket; its output goes to `log`, target/s3proxy/s3proxy-PORT.log. S3Proxy takes
+   * its port from its settings, so the port is one that was free a moment before: should another process take it
+   * in between, the server cannot bind it and is started again on another (at most three times).
+   */
   def start(bucket: String = "shardinit", timeoutSeconds: Int = 60): S3Server = {
     if (!Files.isRegularFile(Jar))
       throw new IllegalStateException(s"$Jar is missing: Maven copies it before the tests (mvn process-test-resources, part of mvn test)")
-    val port = freePort()
+    def attempt(left: Int): S3Server =
+      try startOn(freePort(), bucket, timeoutSeconds)
+      catch { case e: PortTaken if left > 1 => attempt(left - 1) }
+    attempt(3)
+  }
+
+  /** S3Proxy ended because its port was taken. */
+  private final class PortTaken(msg: String) extends IllegalStateException(msg)
+
+  private def startOn(port: Int, bucket: String, timeoutSeconds: Int): S3Server = {
     val dir = Jar.getParent
     val props = dir.resolve(s"s3proxy-$port.properties")
     Files.write(props, Seq(
@@ -143,19 +180,33 @@ object S3Server {
     try s.getLocalPort finally s.close()
   }
 
-  /** Polls until the server answers HTTP (403 to an unsigned request); fails when the process ends or at the timeout. */
+  /**
+   * Polls until the server has bound the port (Jetty's "Started ServerConnector ...{127.0.0.1:PORT}" in its log: so
+   * that an answer from another process on the port is not taken for ours) and answers HTTP (403 to an unsigned
+   * request); fails when the process ends or at the timeout.
+   */
   private def awaitAnswering(process: Process, port: Int, log: Path, timeoutSeconds: Int): Unit = {
     val deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds.toLong)
-    def tail = new String(Files.readAllBytes(log), StandardCharsets.UTF_8).linesIterator.toSeq.takeRight(30).mkString("\n")
+    def text = new String(Files.readAllBytes(log), StandardCharsets.UTF_8)
+    def tail = text.linesIterator.toSeq.takeRight(30).mkString("\n")
+    val bound = s"127.0.0.1:$port}"
     while (true) {
-      if (!process.isAlive) throw new IllegalStateException(s"s3proxy ended (exit ${process.exitValue()}):\n$tail")
+      if (!process.isAlive) {
+        val t = tail
+        if (t.contains("Address already in use")) throw new PortTaken(s"s3proxy could not bind port $port:\n$t")
+        throw new IllegalStateException(s"s3proxy ended (exit ${process.exitValue()}):\n$t")
+      }
       if (System.nanoTime() > deadline) throw new IllegalStateException(s"s3proxy not answering within ${timeoutSeconds}s:\n$tail")
-      val c = URI.create(s"http://127.0.0.1:$port/").toURL.openConnection().asInstanceOf[HttpURLConnection]
-      c.setConnectTimeout(1000)
-      c.setReadTimeout(5000)
-      try { c.getResponseCode; return }
-      catch { case _: IOException => process.waitFor(20, TimeUnit.MILLISECONDS) }
-      finally c.disconnect()
+      if (!text.linesIterator.exists(l => l.contains("Started") && l.contains("ServerConnector") && l.contains(bound))) {
+        process.waitFor(20, TimeUnit.MILLISECONDS)
+      } else {
+        val c = URI.create(s"http://127.0.0.1:$port/").toURL.openConnection().asInstanceOf[HttpURLConnection]
+        c.setConnectTimeout(1000)
+        c.setReadTimeout(5000)
+        try { c.getResponseCode; return }
+        catch { case _: IOException => process.waitFor(20, TimeUnit.MILLISECONDS) }
+        finally c.disconnect()
+      }
     }
   }
 }
